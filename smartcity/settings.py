@@ -1,0 +1,68 @@
+"""Where things live. Every path can be moved with an environment variable; defaults sit under the
+project folder so a fresh clone works without configuration (never the user's home)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def _path(env: str, default: Path) -> Path:
+    value = os.environ.get(env)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse_dir: Path
+    log_dir: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        """Landing zone: immutable Parquet partitions plus one manifest each."""
+        return self.data_dir / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def drop_dir(self) -> Path:
+        """Spreadsheet drops (XLSX/CSV) as regencies send them."""
+        return self.data_dir / "drop"
+
+    @property
+    def build_dir(self) -> Path:
+        """Candidate warehouses being built and audited; never read by BI tools."""
+        return self.warehouse_dir / ".build"
+
+    @property
+    def published_path(self) -> Path:
+        """The file BI tools open read-only. Only the publish step replaces it."""
+        return self.warehouse_dir / "smartcity.duckdb"
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.warehouse_dir / "versions"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.warehouse_dir / "docs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return _path("SMARTCITY_EXPORTS_DIR", PROJECT_ROOT / "exports")
+
+
+def get_settings() -> Settings:
+    return Settings(
+        data_dir=_path("SMARTCITY_DATA_DIR", PROJECT_ROOT / "data"),
+        warehouse_dir=_path("SMARTCITY_WAREHOUSE_DIR", PROJECT_ROOT / "warehouse"),
+        log_dir=_path("SMARTCITY_LOG_DIR", PROJECT_ROOT / "logs"),
+    )
