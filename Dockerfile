@@ -1,0 +1,14 @@
+# The official Airflow image extended with this project (its locked dependencies and code).
+FROM apache/airflow:3.3.2-python3.11
+USER root
+COPY --chown=airflow:root . /opt/smartcity
+USER airflow
+WORKDIR /opt/smartcity
+# Same lock as `make install`; Airflow itself is already in the image at the same version.
+RUN pip install --no-cache-dir uv==0.13.9 \
+ && uv export --frozen --no-dev --no-hashes --no-emit-project -o /tmp/requirements.txt \
+ && pip install --no-cache-dir -r /tmp/requirements.txt \
+ && pip install --no-cache-dir --no-deps -e /opt/smartcity
+ENV PYTHONPATH=/opt/smartcity \
+    DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False GX_ANALYTICS_ENABLED=False \
+    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False SCARF_ANALYTICS=false

@@ -1,0 +1,48 @@
+# Two commands from a fresh clone: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON_DOWNLOADS := never
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export SCARF_ANALYTICS := false
+
+.PHONY: demo test install bench lint clean simulate docs
+
+demo: install
+	$(BIN)/smartcity demo
+
+test: install
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --python 3.11
+	touch $@
+
+bench: install
+	$(BIN)/python -m bench.run
+
+lint: install
+	$(BIN)/ruff check dags --select AIR3
+	$(BIN)/ruff check .
+
+simulate: install
+	$(BIN)/smartcity simulate --port 8765
+
+docs: install
+	$(BIN)/smartcity docs
+
+clean:
+	rm -rf data warehouse exports logs .airflow

@@ -1,0 +1,44 @@
+"""Landing zone -> warehouse: raw audit, dbt build into a new file, mart audit, atomic publish.
+Runs when any source lands; one writer at a time (pool `warehouse_writer` has one slot)."""
+from airflow.sdk import dag, task
+
+from smartcity.assets import PUBLISHED_MARTS, RAW_BPS, RAW_CKAN, RAW_REGENCY, RAW_SPREADSHEET
+from smartcity.dag_support import START_DATE, default_args
+
+
+@dag(schedule=(RAW_BPS | RAW_CKAN | RAW_REGENCY | RAW_SPREADSHEET), start_date=START_DATE, catchup=False,
+     max_active_runs=1, default_args={**default_args(), "retries": 0}, tags=["transform", "publish"])
+def transform_publish():
+    @task
+    def audit_landing_zone(run_id=None) -> dict:
+        from smartcity.pipeline import audit_raw
+        return audit_raw(run_id)
+
+    @task(pool="warehouse_writer")
+    def build_candidate(run_id=None) -> str:
+        from smartcity.pipeline import build_candidate
+        return build_candidate(run_id)["candidate"]
+
+    @task
+    def audit_marts(candidate: str, run_id=None) -> str:
+        from smartcity.pipeline import audit_candidate
+        audit_candidate(candidate, run_id)
+        return candidate
+
+    @task
+    def generate_docs(candidate: str) -> str:
+        from smartcity.pipeline import generate_docs
+        generate_docs(candidate)
+        return candidate
+
+    @task(pool="warehouse_writer", outlets=[PUBLISHED_MARTS])
+    def publish(candidate: str) -> dict:
+        from smartcity.pipeline import publish_candidate
+        return publish_candidate(candidate)
+
+    candidate = build_candidate()
+    audit_landing_zone() >> candidate
+    publish(generate_docs(audit_marts(candidate)))
+
+
+transform_publish()

@@ -1,0 +1,323 @@
+"""The one HTTP mechanism of the extractors.
+
+A `requests.Session` whose adapter carries urllib3's `Retry` (backoff on 5xx and connection errors,
+429/503 honouring `Retry-After`), a timeout on every call, pooled connections, and a per-host semaphore
+(plus an optional minimum interval) so parallel pulls stay inside what a host tolerates. Answers are
+classified into typed errors: an HTML page (200 or a 403 firewall page) names the host instead of
+surfacing a JSON traceback; truncated JSON is reported as such."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from extractors.errors import (
+    DownloadTooLargeError,
+    FirewallBlockedError,
+    HostNotAllowedError,
+    HTMLResponseError,
+    InvalidJSONError,
+    TransportError,
+    UpstreamHTTPError,
+)
+from extractors.secrets import get_logger, redact
+
+log = get_logger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+DEFAULT_TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
+USER_AGENT = "smartcity-warehouse-extractor/0.1 (+requests)"
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry whose `Retry-After` wait is capped: a server asking for an hour would otherwise stall
+    a worker; past the cap the backoff still applies and the attempt counts against the budget."""
+
+    RETRY_AFTER_MAX = 60.0
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.RETRY_AFTER_MAX)
+
+
+def make_retry(total: int = 6, backoff_factor: float = 0.25, backoff_max: float = 10.0) -> Retry:
+    return CappedRetry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        other=0,
+        backoff_factor=backoff_factor,
+        backoff_max=backoff_max,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last response comes back and becomes a typed error below
+        raise_on_redirect=False,
+    )
+
+
+@dataclass
+class DownloadResult:
+    url: str  # redacted
+    path: str
+    bytes: int
+    sha256: str
+    content_type: str | None
+    sniffed: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _looks_html(content_type: str | None, head: bytes) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    start = head.lstrip()[:15].lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+def _html_title(body: bytes) -> str:
+    match = _TITLE.search(body[:4096])
+    return " ".join(match.group(1).decode("utf-8", "replace").split())[:120] if match else ""
+
+
+def sniff_content(head: bytes) -> str:
+    """What the bytes are, whatever the portal's `format`/`mimetype` claim."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx" if (b"[Content_Types].xml" in head or b"xl/" in head) else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\x89PNG"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if _looks_html(None, head):
+        return "html"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if b"\x00" in head:
+        return "binary"
+    first_line = text.split(b"\n", 1)[0]
+    if any(sep in first_line for sep in (b",", b";", b"\t")):
+        return "csv"
+    return "text"
+
+
+class HttpClient:
+    """Shared by every extractor of a process so the per-host limits hold across sources."""
+
+    def __init__(self, *, max_per_host: int = 8, min_interval: float = 0.0,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: Retry | None = None):
+        self.max_per_host = max_per_host
+        self.min_interval = min_interval
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(max_per_host, 4),
+                              max_retries=retry or make_retry())
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._next_slot: dict[str, float] = {}
+        self.request_count = 0
+
+    # --- per-host limit -------------------------------------------------------------------------------
+    @contextmanager
+    def _host_slot(self, host: str):
+        with self._lock:
+            sem = self._semaphores.setdefault(host, threading.BoundedSemaphore(self.max_per_host))
+        with sem:
+            if self.min_interval:
+                with self._lock:  # reserve the next start time for this host
+                    now = time.monotonic()
+                    start = max(now, self._next_slot.get(host, 0.0))
+                    self._next_slot[host] = start + self.min_interval
+                if start > now:
+                    time.sleep(start - now)
+            yield
+
+    # --- raw request ----------------------------------------------------------------------------------
+    def _send(self, url: str, *, params=None, headers=None, stream=False, trace: list | None = None,
+              allow_redirects=True) -> requests.Response:
+        prepared = self.session.prepare_request(requests.Request("GET", url, params=params, headers=headers))
+        if trace is not None:
+            trace.append(redact(prepared.url))
+        host = host_of(prepared.url)
+        with self._lock:
+            self.request_count += 1
+        try:
+            return self.session.send(prepared, timeout=self.timeout, stream=stream,
+                                     allow_redirects=allow_redirects)
+        except requests.exceptions.RetryError as exc:  # retries exhausted on statuses
+            raise UpstreamHTTPError(f"{host}: gave up after retries ({_reason(exc)})", host=host,
+                                    url=prepared.url) from None
+        except requests.exceptions.Timeout:
+            raise TransportError(f"{host}: timed out after retries (timeout {self.timeout}s)",
+                                 host=host, url=prepared.url) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise TransportError(f"{host}: connection failed after retries ({_reason(exc)})",
+                                 host=host, url=prepared.url) from None
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(f"{host}: request failed ({_reason(exc)})", host=host,
+                                 url=prepared.url) from None
+
+    def get(self, url: str, *, params=None, headers=None, trace: list | None = None) -> requests.Response:
+        """A fully read response (small API pages). The status is not checked here."""
+        host = host_of(url)
+        with self._host_slot(host):
+            response = self._send(url, params=params, headers=headers, trace=trace)
+            _ = response.content
+        return response
+
+    # --- JSON APIs ------------------------------------------------------------------------------------
+    def get_json(self, url: str, *, params=None, headers=None, trace: list | None = None,
+                 error_json_ok: bool = False) -> Any:
+        return self.get_json_response(url, params=params, headers=headers, trace=trace,
+                                      error_json_ok=error_json_ok)[0]
+
+    def get_json_response(self, url: str, *, params=None, headers=None, trace: list | None = None,
+                          error_json_ok: bool = False) -> tuple[Any, requests.Response]:
+        """Parsed JSON plus the response (for Link headers). `error_json_ok`: return the JSON body of a
+        4xx answer (CKAN reports `success:false` with 404/403/409) instead of raising."""
+        response = self.get(url, params=params, headers=headers, trace=trace)
+        return parse_json_response(response, error_json_ok=error_json_ok), response
+
+    # --- downloads ------------------------------------------------------------------------------------
+    def download(self, url: str, dest: Path | str, *, max_bytes: int, allowed_hosts: set[str] | None = None,
+                 headers=None, trace: list | None = None, max_redirects: int = 5,
+                 chunk_size: int = 1 << 16) -> DownloadResult:
+        """Stream `url` to `dest` (atomically: temp file then rename) with a size cap, hashing on the way.
+        Redirects are followed by hand so each hop is checked against the allowlist before it is sent."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        current = url
+        for _ in range(max_redirects + 1):
+            host = host_of(current)
+            if allowed_hosts is not None and host not in allowed_hosts and urlsplit(current).hostname \
+                    not in allowed_hosts:
+                raise HostNotAllowedError(f"refusing to fetch from {host}: not on the allowlist "
+                                          f"({', '.join(sorted(allowed_hosts))})", host=host, url=current)
+            with self._host_slot(host):
+                response = self._send(current, headers=headers, stream=True, trace=trace,
+                                      allow_redirects=False)
+                with response:
+                    if response.is_redirect:
+                        current = urljoin(current, response.headers["Location"])
+                        continue
+                    return self._stream_to(response, current, dest, max_bytes, chunk_size)
+        raise UpstreamHTTPError(f"{host_of(url)}: too many redirects", host=host_of(url), url=url)
+
+    def _stream_to(self, response, url, dest: Path, max_bytes: int, chunk_size: int) -> DownloadResult:
+        host = host_of(url)
+        content_type = response.headers.get("Content-Type")
+        if response.status_code >= 400:
+            head = response.raw.read(4096, decode_content=True) or b""
+            _raise_for_status(response.status_code, host, url, content_type, head)
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise DownloadTooLargeError(f"{host}: resource is {int(declared)} bytes, cap is {max_bytes}",
+                                        host=host, url=url)
+        digest, size, head = hashlib.sha256(), 0, b""
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in response.iter_content(chunk_size):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise DownloadTooLargeError(f"{host}: download passed the {max_bytes}-byte cap",
+                                                    host=host, url=url)
+                    if len(head) < 4096:
+                        head += chunk[: 4096 - len(head)]
+                    digest.update(chunk)
+                    fh.write(chunk)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return DownloadResult(url=redact(url), path=str(dest), bytes=size, sha256=digest.hexdigest(),
+                              content_type=content_type, sniffed=sniff_content(head))
+
+
+def _reason(exc: Exception) -> str:
+    """The innermost cause, redacted and short (urllib3 messages embed the full URL)."""
+    inner = getattr(exc, "args", [None])[0]
+    reason = getattr(inner, "reason", None) or inner or exc
+    text = redact(str(reason))
+    text = re.sub(r"<[^>]*object at 0x[0-9a-f]+>:?\s*", "", text)
+    return text[:200]
+
+
+def _raise_for_status(status: int, host: str, url: str, content_type: str | None, body: bytes):
+    if _looks_html(content_type, body):
+        title = _html_title(body)
+        suffix = f" ({title})" if title else ""
+        if status == 403:
+            raise FirewallBlockedError(
+                f"{host} answered HTTP 403 with an HTML page (a web firewall blocked the request){suffix}",
+                host=host, url=url)
+        raise HTMLResponseError(f"{host} answered HTTP {status} with an HTML page, not JSON{suffix}",
+                                host=host, url=url)
+    snippet = " ".join(body[:200].decode("utf-8", "replace").split())
+    raise UpstreamHTTPError(f"{host} answered HTTP {status}: {snippet}", status=status, host=host, url=url)
+
+
+def parse_json_response(response: requests.Response, *, error_json_ok: bool = False) -> Any:
+    url = response.url
+    host = host_of(url)
+    content_type = response.headers.get("Content-Type")
+    body = response.content
+    if _looks_html(content_type, body[:512]):
+        _raise_for_status(response.status_code, host, url, content_type, body)
+    if response.status_code >= 400 and not error_json_ok:
+        _raise_for_status(response.status_code, host, url, content_type, body)
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if response.status_code >= 400:
+            _raise_for_status(response.status_code, host, url, content_type, body)
+        truncated = isinstance(exc, json.JSONDecodeError) and exc.pos >= len(body.rstrip()) - 1
+        what = "truncated JSON" if truncated else "invalid JSON"
+        raise InvalidJSONError(f"{host} answered {what} ({len(body)} bytes): {getattr(exc, 'msg', exc)}",
+                               host=host, url=url) from None
+    return payload
+
+
+_default: HttpClient | None = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> HttpClient:
+    """The process-wide client (one pool, one set of per-host limits)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = HttpClient(max_per_host=int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")))
+        return _default

@@ -1,0 +1,70 @@
+"""Run dbt as a few coarse commands (seed + build, docs generate) in a child process, so dbt's
+in-process state and DuckDB connections never leak into the caller (an Airflow task or the CLI)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartcity.airflow_env import NO_TELEMETRY
+from smartcity.settings import DBT_PROJECT_DIR, Settings, get_settings
+
+
+class TransformFailed(RuntimeError):
+    """dbt failed; the message names the failing nodes."""
+
+
+@dataclass
+class DbtResult:
+    command: str
+    elapsed_s: float
+    nodes: int
+    failures: list[str]
+
+
+def dbt_env(settings: Settings, duckdb_path: Path | None = None, extra: dict | None = None) -> dict:
+    env = {
+        **os.environ,
+        **NO_TELEMETRY,
+        "SMARTCITY_RAW_DIR": str(settings.raw_dir),
+        "DBT_LOG_PATH": str(settings.log_dir / "dbt"),
+    }
+    if duckdb_path is not None:
+        env["SMARTCITY_DUCKDB_PATH"] = str(duckdb_path)
+    env.update(extra or {})
+    return env
+
+
+def run_dbt(args: list[str], settings: Settings | None = None, duckdb_path: Path | None = None,
+            target: str = "duckdb", extra_env: dict | None = None, log_name: str = "dbt") -> DbtResult:
+    settings = settings or get_settings()
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    target_path = settings.log_dir / "dbt-target" / target
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target", target, "--target-path", str(target_path)]
+    log_file = settings.log_dir / f"{log_name}.log"
+    with open(log_file, "a", encoding="utf-8") as fh:
+        fh.write(f"\n$ dbt {' '.join(args)} --target {target}\n")
+        fh.flush()
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
+                              env=dbt_env(settings, duckdb_path, extra_env))
+    results = _read_results(target_path / "run_results.json")
+    failures = [f"{r['unique_id']}: {r.get('message') or r['status']}" for r in results.get("results", [])
+                if r.get("status") in ("error", "fail", "runtime error")]
+    outcome = DbtResult(command=args[0], elapsed_s=results.get("elapsed_time", 0.0),
+                        nodes=len(results.get("results", [])), failures=failures)
+    if proc.returncode != 0:
+        detail = "; ".join(failures[:5]) or f"see {log_file}"
+        raise TransformFailed(f"dbt {args[0]} failed ({len(failures)} failing nodes): {detail}")
+    return outcome
+
+
+def _read_results(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
