@@ -12,6 +12,8 @@ from pathlib import Path
 
 from smartcity import airflow_env
 
+POOLS_FILE = Path(__file__).with_name("pools.json")
+
 # Extract DAGs first, then the transform that their Assets would trigger under a scheduler.
 PIPELINE_DAGS = ("extract_bps", "extract_ckan", "extract_regency", "extract_spreadsheets", "transform_publish")
 
@@ -23,8 +25,9 @@ def ensure_metadata_db(env: dict[str, str]) -> None:
     if conn.startswith("sqlite:") and marker.exists():
         return
     airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, env={**os.environ, **env},
-                   stdout=sys.stdout, stderr=sys.stderr)
+    for args in (["db", "migrate"], ["pools", "import", str(POOLS_FILE)]):
+        subprocess.run([str(airflow), *args], check=True, env={**os.environ, **env},
+                       stdout=sys.stdout, stderr=sys.stderr)
     marker.write_text("ok\n")
 
 

@@ -1,0 +1,26 @@
+with source as (
+    select * from {{ landing_relation('regency', 'quickwins') }} as src
+),
+
+ranked as (
+    select
+        source.*,
+        row_number() over (partition by system, quickwin_id order by _extracted_at desc) as version_rank
+    from source
+)
+
+select
+    trim(system) as system,
+    trim(quickwin_id) as quickwin_id,
+    trim(program_id) as program_id,
+    trim(region_code) as region_code_raw,
+    trim(region_name) as region_name_raw,
+    trim(quickwin_name) as quickwin_name,
+    trim(dimension) as dimension,
+    lower(trim(status)) as status,
+    year,
+    budget_planned,
+    _manifest_id as manifest_id,
+    _extracted_at as extracted_at
+from ranked
+where version_rank = 1

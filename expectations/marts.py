@@ -1,0 +1,305 @@
+"""Mart suites, run on the candidate warehouse before it is published (schema `marts`).
+
+Tables: `dim_region`, `fct_indicator_value` always; `fct_smart_city_index`, `fct_data_completeness` and the
+participation table only when the dbt project builds them (a suite for an absent table is skipped and
+reported as skipped, never failed). Ranges come from the indicator catalogue (`indikator_usulan.csv`):
+percent indicators 0-100, `skor 0-5` 0-5, `index/skor 0-100` 0-100, counts and rates not negative."""
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+
+from expectations.spec import (CRITICAL, WARNING, TableSpec, current_year, equals, expect, first_present,
+                               is_in, present)
+from smartcity import reference
+from smartcity.settings import DBT_PROJECT_DIR
+
+SUITE = "marts"
+FIRST_YEAR = 1990
+REQUIRED_FACT_COLUMNS = ["region_code", "indicator_code", "year", "value", "source", "as_of_date",
+                         "manifest_id"]
+NON_NEGATIVE_UNITS = ("count", "per 100k", "per 1000", "hari", "menit", "visits per resident", "tahun")
+
+
+def region_codes() -> list[str]:
+    return sorted(r["kode_kemendagri"] for r in reference.regions())
+
+
+@lru_cache(maxsize=None)
+def indicator_ranges() -> dict[tuple[float | None, float | None, str], list[str]]:
+    """(min, max, severity) -> indicator codes, from the catalogue's `satuan` (unit)."""
+    ranges: dict[tuple[float | None, float | None, str], list[str]] = {}
+
+    def add(key, code):
+        ranges.setdefault(key, []).append(code)
+
+    for row in reference.indicators():
+        unit = row["satuan"].strip().lower()
+        code = row["kode"]
+        if unit.startswith("%"):
+            add((0, 100, CRITICAL), code)
+        elif unit == "skor 0-5":
+            add((0, 5, CRITICAL), code)
+        elif unit in ("skor 0-100", "index 0-100"):
+            add((0, 100, CRITICAL), code)
+        elif unit == "boolean":
+            add((0, 1, CRITICAL), code)
+        elif unit.startswith("ordinal (wtp=4"):
+            add((1, 4, CRITICAL), code)
+        elif unit in NON_NEGATIVE_UNITS:
+            add((0, None, CRITICAL), code)
+        elif unit == "idr":
+            add((0, None, WARNING), code)
+    return ranges
+
+
+@lru_cache(maxsize=None)
+def seeded_bps_indicators() -> frozenset[str]:
+    """Indicators the catalogue says come from BPS variables (`seeds/bps_indicator_variables.csv`)."""
+    path = DBT_PROJECT_DIR / "seeds" / "bps_indicator_variables.csv"
+    if not path.exists():
+        return frozenset()
+    with open(path, newline="", encoding="utf-8") as fh:
+        return frozenset(r["indicator_code"] for r in csv.DictReader(fh) if r.get("indicator_code"))
+
+
+def bps_indicators(df) -> list[str]:
+    """BPS indicators present in the fact table: seeded BPS indicators plus rows whose source is BPS."""
+    codes = set(seeded_bps_indicators()) & set(df["indicator_code"].dropna().unique())
+    if "source" in df.columns:
+        is_bps = df["source"].astype("string").str.lower().str.startswith("bps").fillna(False)
+        codes |= set(df.loc[is_bps, "indicator_code"].dropna().unique())
+    return sorted(codes)
+
+
+# --- fct_indicator_value -------------------------------------------------------------------------------
+
+def build_fct_indicator_value(df) -> list:
+    exps = [expect("ExpectTableColumnsToMatchSet",
+                   "the table has the contract's columns (region_code, indicator_code, year, value, source, "
+                   "as_of_date, manifest_id)",
+                   column_set=REQUIRED_FACT_COLUMNS, exact_match=False)]
+    if present(df, "region_code", "indicator_code", "year"):
+        exps.append(expect("ExpectCompoundColumnsToBeUnique",
+                           "one value per region, indicator and year (no duplicate keys)",
+                           column_list=["region_code", "indicator_code", "year"]))
+    if present(df, "region_code"):
+        exps.append(expect("ExpectColumnValuesToNotBeNull", "every row has a region code", column="region_code"))
+        exps.append(expect("ExpectColumnValuesToBeInSet",
+                           "region codes are among the 514 Kemendagri kabupaten/kota codes",
+                           column="region_code", value_set=region_codes()))
+    if present(df, "value"):
+        exps.append(expect("ExpectColumnValuesToNotBeNull", "every row has a value", column="value"))
+    if present(df, "year"):
+        exps.append(expect("ExpectColumnValuesToBeBetween",
+                           f"years are between {FIRST_YEAR} and this year (none in the future)",
+                           column="year", min_value=FIRST_YEAR, max_value=current_year()))
+    if present(df, "indicator_code"):
+        catalogue = sorted(r["kode"] for r in reference.indicators())
+        exps.append(expect("ExpectColumnValuesToBeInSet", "indicator codes are in the indicator catalogue",
+                           severity=WARNING, column="indicator_code", value_set=catalogue))
+    if present(df, "indicator_code", "value"):
+        in_data = set(df["indicator_code"].dropna().unique())
+        for (lo, hi, severity), codes in sorted(indicator_ranges().items(), key=lambda kv: str(kv[0])):
+            codes = sorted(set(codes) & in_data)
+            if not codes:
+                continue
+            label = (f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}")
+            exps.append(expect("ExpectColumnValuesToBeBetween",
+                               f"values of {', '.join(codes)} are {label} (unit in the catalogue)",
+                               severity=severity, column="value", min_value=lo, max_value=hi,
+                               row_condition=is_in("indicator_code", codes)))
+    if present(df, "indicator_code", "region_code"):
+        all_codes = region_codes()
+        for code in bps_indicators(df):
+            exps.append(expect("ExpectColumnDistinctValuesToContainSet",
+                               f"every one of the 514 regions has values for BPS indicator {code}",
+                               column="region_code", value_set=all_codes,
+                               row_condition=equals("indicator_code", code)))
+    for col, what in (("source", "a source"), ("manifest_id", "a landing manifest id"),
+                      ("as_of_date", "an as-of date")):
+        if present(df, col):
+            exps.append(expect("ExpectColumnValuesToNotBeNull", f"every row names {what} (lineage)",
+                               severity=WARNING, column=col))
+    return exps
+
+
+# --- dim_region ----------------------------------------------------------------------------------------
+
+def _region_key(df) -> str | None:
+    return first_present(df, "region_code", "kode_kemendagri", "code")
+
+
+def build_dim_region(df) -> list:
+    exps = [expect("ExpectTableRowCountToEqual", "dim_region has one row for each of the 514 kabupaten/kota",
+                   value=len(reference.regions()))]
+    key = _region_key(df)
+    if key is None:
+        exps.append(expect("ExpectTableColumnsToMatchSet", "dim_region has a region_code column",
+                           column_set=["region_code"], exact_match=False))
+        return exps
+    exps += [expect("ExpectColumnValuesToBeUnique", "region codes are unique", column=key),
+             expect("ExpectColumnValuesToNotBeNull", "every region has a code", column=key),
+             expect("ExpectColumnValuesToBeInSet", "region codes are Kemendagri kabupaten/kota codes",
+                    column=key, value_set=region_codes())]
+    exps += _participation_expectations(df)
+    return exps
+
+
+# --- participation -------------------------------------------------------------------------------------
+
+_COHORT_COLUMNS = ("cohort_year", "tahun_kohort", "cohort", "join_year", "first_cohort_year")
+_PARTICIPANT_FLAGS = ("is_participant", "participant", "is_peserta")
+
+
+def _participation_expectations(df) -> list:
+    """No participant without a cohort: in a participation table every row needs a cohort; in a table with
+    a participant flag, every flagged row does."""
+    cohort = first_present(df, *_COHORT_COLUMNS)
+    flag = first_present(df, *_PARTICIPANT_FLAGS)
+    if cohort is None:
+        return []
+    if flag is not None:
+        return [expect("ExpectColumnValuesToNotBeNull", "no participant without a cohort year",
+                       column=cohort, row_condition=equals(flag, True))]
+    return []
+
+
+def build_participation(df) -> list:
+    cohort = first_present(df, *_COHORT_COLUMNS)
+    if cohort is None:
+        return [expect("ExpectTableColumnsToMatchSet", "the participation table has a cohort column",
+                       column_set=["cohort_year"], exact_match=False)]
+    flag = first_present(df, *_PARTICIPANT_FLAGS)
+    condition = {"row_condition": equals(flag, True)} if flag else {}
+    exps = [expect("ExpectColumnValuesToNotBeNull", "no participant without a cohort year", column=cohort,
+                   **condition)]
+    if cohort in ("cohort_year", "tahun_kohort", "join_year", "first_cohort_year"):
+        exps.append(expect("ExpectColumnValuesToBeBetween", "cohort years are between 2017 and this year",
+                           column=cohort, min_value=2017, max_value=current_year(), **condition))
+    key = _region_key(df)
+    if key:
+        exps.append(expect("ExpectColumnValuesToBeInSet", "participants are known kabupaten/kota",
+                           column=key, value_set=region_codes()))
+    return exps
+
+
+# --- fct_smart_city_index ------------------------------------------------------------------------------
+
+_RANK_PARTITIONS = {  # rank column -> extra partition columns (besides year)
+    "national": [], "province": ["province_code", "kode_provinsi"], "provinsi": ["province_code", "kode_provinsi"],
+    "cohort": ["cohort_year", "tahun_kohort", "cohort"], "peer": ["peer_group", "jenis", "region_type"],
+    "jenis": ["jenis", "peer_group", "region_type"],
+}
+
+
+def _score_columns(df) -> list[tuple[str, float]]:
+    """Numeric score/index columns and their scale: names ending in _100 / _pct are 0-100, others 0-5."""
+    out = []
+    for col in df.columns:
+        name = col.lower()
+        if name.startswith("rank") or not re.search(r"index|indeks|score|skor", name):
+            continue
+        if not str(df[col].dtype).lower().startswith(("float", "int", "uint", "decimal")):
+            continue
+        out.append((col, 100.0 if re.search(r"(_100|_pct|percent)$", name) else 5.0))
+    return out
+
+
+def _rank_partition(df, rank_col: str) -> list[str] | None:
+    parts = [c for c in ("year",) if c in df.columns]
+    suffix = rank_col.lower().removeprefix("rank").strip("_") or "national"
+    for key, candidates in _RANK_PARTITIONS.items():
+        if key in suffix:
+            if not candidates:
+                return parts
+            col = first_present(df, *candidates)
+            return parts + [col] if col else None
+    return parts
+
+
+def prepare_smart_city_index(df):
+    """Add `_<rank>_gapless`: True when the row's partition (year, and province/cohort/peer group for those
+    ranks) has ranks exactly 1..k with no gap, so GX can report the offending rows."""
+    df = df.copy()
+    for col in [c for c in df.columns if c.lower().startswith("rank")]:
+        parts = _rank_partition(df, col)
+        if parts is None or not str(df[col].dtype).lower().startswith(("int", "uint", "float")):
+            continue
+
+        def gapless(ranks):
+            values = sorted(set(ranks.dropna().astype(int)))
+            return values == list(range(1, len(values) + 1)) and ranks.notna().all()
+
+        if parts:
+            ok = df.groupby(parts, dropna=False)[col].transform(gapless)
+        else:
+            ok = gapless(df[col])
+        df[f"_{col}_gapless"] = ok.astype(bool) if parts else bool(ok)
+    return df
+
+
+def build_smart_city_index(df) -> list:
+    exps = []
+    for col, top in _score_columns(df):
+        exps.append(expect("ExpectColumnValuesToBeBetween", f"{col} is between 0 and {top:g} as defined",
+                           column=col, min_value=0, max_value=top))
+    for col in [c for c in df.columns if c.startswith("_rank") and c.endswith("_gapless")]:
+        rank = col[1:-len("_gapless")]
+        exps.append(expect("ExpectColumnValuesToBeInSet",
+                           f"{rank} runs 1..n without gaps within each {'/'.join(_rank_partition(df, rank) or [])}",
+                           column=col, value_set=[True]))
+    key = _region_key(df)
+    if key:
+        exps.append(expect("ExpectColumnValuesToBeInSet", "region codes are Kemendagri kabupaten/kota codes",
+                           column=key, value_set=region_codes()))
+    if present(df, "year"):
+        exps.append(expect("ExpectColumnValuesToBeBetween", "years are not in the future", column="year",
+                           min_value=FIRST_YEAR, max_value=current_year()))
+    if not exps:
+        exps.append(expect("ExpectTableRowCountToBeBetween", "the index table is not empty", severity=WARNING,
+                           min_value=1))
+    return exps
+
+
+# --- fct_data_completeness -----------------------------------------------------------------------------
+
+COMPLETENESS_THRESHOLD = 0.5  # share of expected values present, below which a warning is recorded
+
+
+def build_data_completeness(df) -> list:
+    exps = []
+    for col in df.columns:
+        name = col.lower()
+        if not re.search(r"complete|coverage|share_present", name):
+            continue
+        if not str(df[col].dtype).lower().startswith(("float", "int", "uint", "decimal")):
+            continue
+        top = 100.0 if re.search(r"pct|percent", name) else 1.0
+        exps.append(expect("ExpectColumnValuesToBeBetween", f"{col} is a share between 0 and {top:g}",
+                           column=col, min_value=0, max_value=top))
+        exps.append(expect("ExpectColumnValuesToBeBetween",
+                           f"{col} is at least {COMPLETENESS_THRESHOLD * top:g} (completeness threshold)",
+                           severity=WARNING, column=col, min_value=COMPLETENESS_THRESHOLD * top,
+                           mostly=0.9))
+    if not exps:
+        exps.append(expect("ExpectTableRowCountToBeBetween", "the completeness table is not empty",
+                           severity=WARNING, min_value=1))
+    return exps
+
+
+def specs(tables: set[str]) -> list[TableSpec]:
+    """The mart specs for the tables present in `marts` (names without schema)."""
+    out = [TableSpec(SUITE, "marts.dim_region", build_dim_region, index_columns=[]),
+           TableSpec(SUITE, "marts.fct_indicator_value", build_fct_indicator_value,
+                     index_columns=["region_code", "indicator_code", "year"])]
+    if "fct_smart_city_index" in tables:
+        out.append(TableSpec(SUITE, "marts.fct_smart_city_index", build_smart_city_index,
+                             index_columns=["region_code", "year"], prepare=prepare_smart_city_index))
+    if "fct_data_completeness" in tables:
+        out.append(TableSpec(SUITE, "marts.fct_data_completeness", build_data_completeness))
+    for name in sorted(tables):
+        if re.search(r"particip|peserta|cohort", name):
+            out.append(TableSpec(SUITE, f"marts.{name}", build_participation))
+    return out

@@ -1,0 +1,497 @@
+"""BPS WebAPI (Statistics Indonesia): paged lists, dynamic tables, static tables, the national pull.
+
+The key is a path segment (`/key/KEY/`): URLs go through `secrets.redact` before they are logged or
+stored. Dynamic-table cells are found by building each `datacontent` key from the cross product
+vervar x var x turvar x tahun x turtahun; segments vary in width, so a key is never split or
+prefix-matched (a prefix match returns a January value as the annual one)."""
+from __future__ import annotations
+
+import csv
+import html
+import itertools
+import json
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pyarrow as pa
+
+from extractors import landing, regions
+from extractors.connections import get_connection
+from extractors.errors import BpsApiError, ExtractError
+from extractors.http import HttpClient, default_client
+from extractors.secrets import get_logger, redact
+
+log = get_logger(__name__)
+
+CONN_ID = "smartcity_bps"
+SOURCE = "bps"
+NOT_AVAILABLE = {"list-not-available", "not-available"}
+INDICATOR_VARS_CSV = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "bps_indicator_variables.csv"
+ANNUAL_TURTAHUN = {"0", "13"}  # 0 "Tahun", 13 "Tahunan"; 1..12 are months
+
+OBSERVATION_SCHEMA = pa.schema([
+    ("domain_id", pa.string()), ("var_id", pa.string()), ("var_label", pa.string()), ("unit", pa.string()),
+    ("vervar_id", pa.string()), ("vervar_label", pa.string()), ("turvar_id", pa.string()),
+    ("turvar_label", pa.string()), ("year", pa.int32()), ("turtahun_id", pa.string()),
+    ("turtahun_label", pa.string()), ("month", pa.int8()), ("value", pa.float64()),
+    ("value_raw", pa.string()), ("region_code", pa.string()),
+])
+
+
+class BpsClient:
+    def __init__(self, base_url: str, key: str, http: HttpClient | None = None, lang: str = "ind"):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.http = http or default_client()
+        self.lang = lang
+
+    @classmethod
+    def from_env(cls, conn_id: str = CONN_ID, http: HttpClient | None = None, environ=None) -> "BpsClient":
+        conn = get_connection(conn_id, environ)
+        if not conn.password:
+            raise ExtractError(f"connection {conn_id} has no password (the BPS App ID)")
+        return cls(conn.base_url, conn.password, http)
+
+    def url(self, action: str, model: str, domain: str, *segments: Any, page: int | None = None) -> str:
+        """`<base>/<action>/model/<model>/lang/ind/domain/D/<segments>/key/KEY/[page/N]`, the path style
+        of the real API."""
+        parts = [action, "model", model, "lang", self.lang, "domain", domain, *map(str, segments), "key", self.key]
+        if page is not None:
+            parts += ["page", str(page)]
+        return f"{self.base_url}/{'/'.join(parts)}/"
+
+    def _call(self, url: str, what: str, trace: list | None) -> dict | None:
+        """The envelope checked: None when BPS says the data are not available (that is "no data", not a
+        failure); `{"status": "Error"}` or a foreign shape is a `BpsApiError`."""
+        payload = self.http.get_json(url, trace=trace)
+        if not isinstance(payload, dict):
+            raise BpsApiError(f"BPS {what}: unexpected answer ({type(payload).__name__})", url=url)
+        status = str(payload.get("status", "")).upper()
+        if status != "OK":
+            message = payload.get("message") or payload.get("data") or "no message"
+            raise BpsApiError(f"BPS {what}: status {payload.get('status')!r}: {message}", url=url)
+        if payload.get("data-availability") in NOT_AVAILABLE:
+            return None
+        return payload
+
+    # --- lists ----------------------------------------------------------------------------------------
+    def list_page(self, model: str, domain: str, page: int = 1, *, filters: dict | None = None,
+                  trace: list | None = None) -> tuple[dict, list[dict]]:
+        segments = [x for k, v in (filters or {}).items() for x in (k, v)]
+        payload = self._call(self.url("list", model, domain, *segments, page=page),
+                             f"list {model} domain {domain} page {page}", trace)
+        data = payload.get("data") if payload else None
+        if not data:  # "" when not available, [] seen too
+            return {"page": page, "pages": 0, "total": 0}, []
+        if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict)):
+            raise BpsApiError(f"BPS list {model} domain {domain}: unexpected `data` shape")
+        return data[0], list(data[1] or [])
+
+    def list_all(self, model: str, domain: str, *, filters: dict | None = None, trace: list | None = None,
+                 parallel: bool = True) -> Iterator[dict]:
+        """Every item of a paged list, the last page too. Page 1 says how many pages there are; the rest
+        are fetched in parallel within the host limit and yielded in page order."""
+        info, items = self.list_page(model, domain, 1, filters=filters, trace=trace)
+        yield from items
+        pages = int(info.get("pages") or 1)
+        rest = range(2, pages + 1)
+        if not rest:
+            return
+        fetch = lambda p: self.list_page(model, domain, p, filters=filters, trace=trace)[1]  # noqa: E731
+        if parallel and len(rest) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.http.max_per_host, len(rest))) as pool:
+                for page_items in pool.map(fetch, rest):
+                    yield from page_items
+        else:
+            for page in rest:
+                yield from fetch(page)
+
+    # --- dynamic and static tables --------------------------------------------------------------------
+    def data(self, domain: str, var: str | int, th: str | int | None = None, *,
+             trace: list | None = None) -> dict | None:
+        segments = ["var", var] + (["th", th] if th not in (None, "") else [])
+        return self._call(self.url("list", "data", domain, *segments), f"data var {var} domain {domain}", trace)
+
+    def statictable(self, domain: str, table_id: str | int, *, trace: list | None = None) -> dict | None:
+        payload = self._call(self.url("view", "statictable", domain, "id", table_id),
+                             f"static table {table_id} domain {domain}", trace)
+        if payload is None:
+            return None
+        data = payload.get("data")
+        if not isinstance(data, dict) or "table" not in data:
+            raise BpsApiError(f"BPS static table {table_id} domain {domain}: no `data.table` in the answer")
+        return data
+
+
+# --- dynamic table decoding ---------------------------------------------------------------------------
+def _axis(payload: dict, name: str) -> list[dict]:
+    value = payload.get(name)
+    return [v for v in value if isinstance(v, dict) and "val" in v] if isinstance(value, list) else []
+
+
+def _year(tahun: dict) -> int | None:
+    label = str(tahun.get("label", "")).strip()
+    if label.isdigit() and len(label) == 4:
+        return int(label)
+    try:
+        return int(tahun["val"]) + 1900  # tahun val is year - 1900: 99 -> 1999, 121 -> 2021
+    except (TypeError, ValueError):
+        return None
+
+
+def _value(raw: Any) -> float | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    text = str(raw).strip()
+    try:
+        return float(text)  # BPS writes decimals with a dot
+    except ValueError:
+        return None  # "-", "", "..." : no figure; the text stays in value_raw
+
+
+def _region_code(domain: str, vervar_id: str, vervar_label: str) -> str | None:
+    """Kemendagri code of a vervar when it is a kab/kota. vervar values are BPS codes or local ids, so
+    labels lead; the BPS->Kemendagri crosswalk is the fallback."""
+    province = regions.province_of_bps_domain(domain)
+    if province:
+        match = regions.match_region(vervar_label, province=province, unprefixed_kind="Kabupaten")
+        if match.code:
+            return match.code
+        return regions.bps_code_to_kemendagri(vervar_id) if vervar_id.startswith(domain[:2]) else None
+    if domain != "0000" and vervar_id == domain:  # a kab/kota domain reporting itself
+        return regions.bps_code_to_kemendagri(domain)
+    return None
+
+
+def decode_data(payload: dict | None, domain: str, stats: dict | None = None) -> Iterator[dict]:
+    """One row per non-empty cell of a dynamic table. `stats` (optional) receives counts of cells found,
+    datacontent keys no combination produced, and keys two combinations produce (left out: ambiguous)."""
+    stats = stats if stats is not None else {}
+    stats.update(cells=0, unmatched_keys=0, ambiguous_keys=0)
+    if not payload:
+        return
+    content = payload.get("datacontent")
+    if not isinstance(content, dict) or not content:  # {} or [] when there are no cells
+        return
+    axes = [_axis(payload, n) for n in ("vervar", "var", "turvar", "tahun", "turtahun")]
+    combos: dict[str, tuple | None] = {}
+    for combo in itertools.product(*axes):
+        key = "".join(str(item["val"]) for item in combo)
+        combos[key] = None if key in combos else combo  # the same key from two combinations: ambiguous
+    var_unit = {str(v["val"]): v.get("unit") for v in axes[1]}
+    used = 0
+    for key, combo in combos.items():
+        if key not in content:
+            continue
+        used += 1
+        if combo is None:
+            stats["ambiguous_keys"] += 1
+            continue
+        vervar, var, turvar, tahun, turtahun = combo
+        raw = content[key]
+        if raw is None or raw == "":
+            continue
+        turtahun_id = str(turtahun["val"])
+        stats["cells"] += 1
+        vervar_id, vervar_label = str(vervar["val"]), str(vervar.get("label", ""))
+        yield {
+            "domain_id": domain,
+            "var_id": str(var["val"]),
+            "var_label": var.get("label"),
+            "unit": var_unit.get(str(var["val"])),
+            "vervar_id": vervar_id,
+            "vervar_label": vervar_label,
+            "turvar_id": str(turvar["val"]),
+            "turvar_label": turvar.get("label"),
+            "year": _year(tahun),
+            "turtahun_id": turtahun_id,
+            "turtahun_label": turtahun.get("label"),
+            "month": None if turtahun_id in ANNUAL_TURTAHUN or not turtahun_id.isdigit()
+            or not 1 <= int(turtahun_id) <= 12 else int(turtahun_id),
+            "value": _value(raw),
+            "value_raw": str(raw),
+            "region_code": _region_code(domain, vervar_id, vervar_label),
+        }
+    stats["unmatched_keys"] = len(content) - used
+    if stats["unmatched_keys"] or stats["ambiguous_keys"]:
+        log.warning("BPS domain %s: %d datacontent keys match no metadata combination, %d are ambiguous",
+                    domain, stats["unmatched_keys"], stats["ambiguous_keys"])
+
+
+# --- static tables ------------------------------------------------------------------------------------
+class _Cell:
+    __slots__ = ("text", "colspan", "rowspan", "header")
+
+    def __init__(self, colspan: int, rowspan: int, header: bool):
+        self.text, self.colspan, self.rowspan, self.header = "", colspan, rowspan, header
+
+
+class _TableParser(HTMLParser):
+    """Rows of cells of the first <table> (Excel's HTML export: td/th with colspan/rowspan)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[_Cell]] = []
+        self.head_rows = 0
+        self._depth = 0
+        self._done = False
+        self._in_head = False
+        self._cell: _Cell | None = None
+
+    @staticmethod
+    def _span(attrs: dict, name: str) -> int:
+        try:
+            return max(1, min(int(str(attrs.get(name) or 1).strip()), 1000))
+        except ValueError:
+            return 1
+
+    def handle_starttag(self, tag, attrs):
+        if self._done:
+            return
+        attrs = dict(attrs)
+        if tag == "table":
+            self._depth += 1
+        elif self._depth != 1:
+            return
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self.rows.append([])
+            if self._in_head:
+                self.head_rows = len(self.rows)
+        elif tag in ("td", "th"):
+            if not self.rows:
+                self.rows.append([])
+            self._cell = _Cell(self._span(attrs, "colspan"), self._span(attrs, "rowspan"), tag == "th")
+            self.rows[-1].append(self._cell)
+        elif tag == "br" and self._cell is not None:
+            self._cell.text += " "
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._depth -= 1
+            self._done = self._depth == 0
+        elif tag == "thead":
+            self._in_head = False
+        elif tag in ("td", "th"):
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None and self._depth == 1:
+            self._cell.text += data
+
+
+def _grid(rows: list[list[_Cell]]) -> tuple[list[list[str]], list[list[_Cell | None]]]:
+    """Expand colspan/rowspan: every covered position gets the spanning cell's text."""
+    placed: dict[tuple[int, int], _Cell] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in placed:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    placed[(r + dr, c + dc)] = cell
+            c += cell.colspan
+    n_rows = max((r for r, _ in placed), default=-1) + 1
+    n_cols = max((c for _, c in placed), default=-1) + 1
+    cells = [[placed.get((r, c)) for c in range(n_cols)] for r in range(n_rows)]
+    text = [[" ".join(cell.text.split()) if cell else "" for cell in row] for row in cells]
+    return text, cells
+
+
+def _is_title_row(cells: list, n_cols: int) -> bool:
+    distinct = {id(c) for c in cells if c is not None and c.text.strip()}
+    return n_cols > 1 and len(distinct) == 1 and all(c is not None for c in cells) and len({id(c) for c in cells}) == 1
+
+
+def _header_rows(cells: list[list[_Cell | None]], head_rows: int) -> tuple[int, int]:
+    """(first header row, first data row). A <thead> or leading <th> rows win; otherwise the header is the
+    block reached by the spans of the first non-title row: a row with merged cells has sub-headers under it."""
+    n_cols = len(cells[0]) if cells else 0
+    start = 0
+    while start < len(cells) and _is_title_row(cells[start], n_cols):
+        start += 1
+    if head_rows:
+        return min(start, head_rows - 1) if start < head_rows else 0, head_rows
+    end = start
+    while end < len(cells) and all(c is None or c.header for c in cells[end]) and any(c for c in cells[end]):
+        end += 1
+    if end > start:
+        return start, end
+    end = start + 1
+    r = start
+    while r < end and r < len(cells):
+        for c in range(n_cols):
+            cell = cells[r][c]
+            if cell is None:
+                continue
+            end = max(end, _origin_row(cells, r, c) + cell.rowspan)
+            if cell.colspan > 1 and _origin_row(cells, r, c) == r:
+                end = max(end, r + cell.rowspan + 1)
+        r += 1
+    return start, min(end, len(cells))
+
+
+def _origin_row(cells, r, c) -> int:
+    cell = cells[r][c]
+    while r > 0 and cells[r - 1][c] is cell:
+        r -= 1
+    return r
+
+
+def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
+    """(columns, rows, info) of BPS's HTML-escaped Excel table: merged header cells become flat names
+    ('Jumlah Penduduk - Laki-laki'), '-' cells become empty and are listed in `_dash_columns`."""
+    text = table_html
+    for _ in range(3):  # escaped once in the wild; twice seen when JSON was escaped again
+        if "&lt;" not in text:
+            break
+        text = html.unescape(text)
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    grid, cells = _grid(parser.rows)
+    if not grid:
+        return [], [], {"title": None, "notes": []}
+    n_cols = len(grid[0])
+    title = grid[0][0] if _is_title_row(cells[0], n_cols) else None
+    h0, h1 = _header_rows(cells, parser.head_rows)
+    columns: list[str] = []
+    for c in range(n_cols):
+        parts: list[str] = []
+        for r in range(h0, h1):
+            part = grid[r][c]
+            if part and (not parts or parts[-1] != part):
+                parts.append(part)
+        name = " - ".join(parts) or f"column_{c + 1}"
+        base, n = name, 2
+        while name in columns:
+            name, n = f"{base} ({n})", n + 1
+        columns.append(name)
+    rows, notes = [], []
+    for r in range(h1, len(grid)):
+        values = grid[r]
+        if not any(values):
+            continue
+        if _is_title_row(cells[r], n_cols):
+            notes.append(values[0])  # "Sumber: ...", footnotes under the table
+            continue
+        if all(v.strip("() ").isdigit() and v.startswith("(") for v in values if v):
+            continue  # the "(1) (2) (3)" column-number row of BPS tables
+        record: dict[str, Any] = {}
+        dashes = []
+        for name, value in zip(columns, values):
+            if value in ("-", "–", "—"):
+                dashes.append(name)
+                value = None
+            record[name] = value if value != "" else None
+        record["_dash_columns"] = json.dumps(dashes, ensure_ascii=False) if dashes else None
+        rows.append(record)
+    for i, row in enumerate(rows, 1):
+        row["_row_number"] = i
+    return columns, rows, {"title": title, "notes": notes}
+
+
+# --- landing ------------------------------------------------------------------------------------------
+def land_observations(raw_dir, client: BpsClient, domain: str, var: str | int, run_id: str,
+                      th: str | int | None = None) -> dict:
+    """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest."""
+    with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
+                                 schema=OBSERVATION_SCHEMA) as part:
+        payload = client.data(domain, var, th, trace=part.requests)
+        stats: dict = {}
+        part.write(decode_data(payload, domain, stats))
+        part.extra.update(availability="available" if payload else "not-available", th=th, **stats)
+        years = [_year(t) for t in _axis(payload or {}, "tahun")]
+        part.cursor = max((y for y in years if y), default=None)
+    return part.manifest
+
+
+def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | int, run_id: str) -> dict:
+    with landing.PartitionWriter(raw_dir, SOURCE, "statictables", {"domain": domain, "table": table_id},
+                                 run_id) as part:
+        data = client.statictable(domain, table_id, trace=part.requests)
+        if data is None:
+            columns, rows, info = [], [], {"title": None, "notes": []}
+        else:
+            columns, rows, info = parse_statictable(str(data.get("table") or ""))
+            info["title"] = data.get("title") or info["title"]
+        part.schema = pa.schema([(c, pa.string()) for c in columns] +
+                                [("_dash_columns", pa.string()), ("_row_number", pa.int32())])
+        part.write(rows)
+        part.extra.update(title=info["title"], notes=info["notes"], columns=columns,
+                          updt_date=(data or {}).get("updt_date"))
+    return part.manifest
+
+
+def load_indicator_vars(path: Path | str = INDICATOR_VARS_CSV) -> list[dict]:
+    """`bps_indicator_variables.csv`: indicator_code, var_id, var_label, unit, period."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | dict] | None = None,
+                     years: Iterable[int] | None = None, *, domains: Iterable[str] | None = None,
+                     client: BpsClient | None = None, max_workers: int | None = None,
+                     progress: Callable[[str], None] | None = None) -> list[dict]:
+    """All province domains x the catalogue's BPS indicator vars, fetched in parallel within the host limit;
+    one landing partition per domain x var. `years`: one request per year (`th` = year - 1900) instead
+    of the whole series. Tables that fail are reported together after the others have landed."""
+    client = client or BpsClient.from_env()
+    if indicator_vars is None:
+        indicator_vars = load_indicator_vars()
+    var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
+    domains = list(domains) if domains is not None else regions.province_domains()
+    ths = [None] if years is None else [int(y) - 1900 for y in years]
+    jobs = [(d, v) for d in domains for v in var_ids]
+    progress = progress or (lambda line: log.info("%s", line))
+
+    def run(job):
+        domain, var = job
+        if ths == [None]:
+            manifest = land_observations(raw_dir, client, domain, var, run_id)
+        else:
+            manifest = _land_years(raw_dir, client, domain, var, run_id, ths)
+        progress(f"bps domain={domain} var={var}: {manifest['row_count']} rows")
+        return landing.summary(manifest)
+
+    summaries, failures = [], []
+    workers = max_workers or client.http.max_per_host
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(run, job): job for job in jobs}
+        for future, job in futures.items():
+            try:
+                summaries.append(future.result())
+            except ExtractError as exc:
+                failures.append(f"domain={job[0]} var={job[1]}: {exc}")
+    if failures:
+        raise ExtractError(f"{len(failures)} of {len(jobs)} BPS tables failed; first: {failures[0]}")
+    return summaries
+
+
+def _land_years(raw_dir, client, domain, var, run_id, ths) -> dict:
+    """Several `th` requests landing as one partition (the partition is per domain x var)."""
+    with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
+                                 schema=OBSERVATION_SCHEMA) as part:
+        totals = {"cells": 0, "unmatched_keys": 0, "ambiguous_keys": 0}
+        for th in ths:
+            stats: dict = {}
+            part.write(decode_data(client.data(domain, var, th, trace=part.requests), domain, stats))
+            for k in totals:
+                totals[k] += stats.get(k, 0)
+        part.extra.update(th=ths, **totals)
+        part.cursor = max(ths) + 1900 if ths else None
+    return part.manifest
+
+
+def _num_key(value: str):
+    return (0, int(value)) if value.isdigit() else (1, value)
+
+
+__all__ = ["BpsClient", "decode_data", "parse_statictable", "land_observations", "land_statictable",
+           "extract_national", "load_indicator_vars", "OBSERVATION_SCHEMA", "redact"]

@@ -1,0 +1,290 @@
+"""The raw landing zone (docs/contracts.md "Landing zone").
+
+A partition `<raw>/<source>/<dataset>/<k>=<v>[/<k>=<v>]/` holds `data.parquet` and `_manifest.json`. It is
+built in `<raw>/.staging/<uuid>/` (same file system, outside every glob dbt reads) and renamed into place,
+so a rerun replaces it whole and a killed run leaves nothing half-written in view. Rows are written in
+batches through a `pyarrow.parquet.ParquetWriter`, so memory stays flat whatever the row count."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractors.secrets import get_logger, redact, redact_obj
+
+log = get_logger(__name__)
+
+DATA_FILE = "data.parquet"
+MANIFEST_FILE = "_manifest.json"
+STAGING = ".staging"
+BATCH_ROWS = 10_000
+META_FIELDS = [pa.field("_manifest_id", pa.string()), pa.field("_extracted_at", pa.timestamp("us", tz="UTC"))]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def safe_value(value: Any) -> str:
+    """A partition value usable as a folder name (`/` and `=` would break the hive layout)."""
+    text = str(value)
+    for bad in ("/", "\\", "=", "\x00"):
+        text = text.replace(bad, "_")
+    if text in ("", ".", ".."):
+        raise ValueError(f"unusable partition value {value!r}")
+    return text
+
+
+def partition_path(partition: Mapping[str, Any]) -> str:
+    return "/".join(f"{k}={safe_value(v)}" for k, v in partition.items())
+
+
+def _stringify(value: Any) -> str | None:
+    """Schema-less sources land as text: nested values as JSON, so schema drift never breaks a write."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class PartitionWriter:
+    """Write one partition. Use as a context manager; on an exception nothing becomes visible.
+
+    With `schema`, rows are cast to it and written in batches as they come. Without, rows are spooled to a
+    JSON-lines file on disk, the union of their keys becomes the column list (all text), and the Parquet
+    file is written from the spool in batches at the end: records whose fields drift still land whole."""
+
+    def __init__(self, raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
+                 run_id: str, *, schema: pa.Schema | None = None, cursor: Any = None,
+                 batch_rows: int = BATCH_ROWS):
+        self.raw_dir = Path(raw_dir)
+        self.source, self.dataset = source, dataset
+        self.partition = dict(partition)
+        self.run_id = run_id
+        self.schema = schema
+        self.cursor = cursor
+        self.batch_rows = batch_rows
+        self.requests: list[str] = []  # HTTP clients append redacted URLs here (`trace=`)
+        self.extra: dict[str, Any] = {}  # source-specific manifest fields (counts, warnings)
+        self.manifest_id = str(uuid.uuid4())
+        self.row_count = 0
+        self.final_dir = self.raw_dir / source / dataset / partition_path(self.partition)
+        self._buffer: list[dict] = []
+        self._columns: dict[str, None] = {}  # insertion-ordered union of keys (schema-less mode)
+        self._writer: pq.ParquetWriter | None = None
+        self._spool = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def __enter__(self) -> "PartitionWriter":
+        self.started_at = utcnow()
+        self._t0 = time.monotonic()
+        staging = self.raw_dir / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir = Path(tempfile.mkdtemp(dir=staging, prefix=f"{self.source}-{self.dataset}-"))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self._abort()
+            return
+        try:
+            self.manifest = self._finish()
+        except BaseException:
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:
+                pass
+        if self._spool is not None:
+            self._spool.close()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    # --- writing --------------------------------------------------------------------------------------
+    def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        n = 0
+        if self.schema is None and self._spool is None:  # schema may be set after __enter__, before rows
+            self._spool = open(self.tmp_dir / "spool.jsonl", "w+", encoding="utf-8")
+        for row in rows:
+            n += 1
+            if self._spool is not None:
+                clean = {k: _stringify(v) for k, v in row.items()}
+                self._columns.update(dict.fromkeys(clean))
+                self._spool.write(json.dumps(clean, ensure_ascii=False) + "\n")
+            else:
+                self._buffer.append(row)
+                if len(self._buffer) >= self.batch_rows:
+                    self._flush(self._buffer, self._full_schema())
+                    self._buffer = []
+        self.row_count += n
+        return n
+
+    def _full_schema(self) -> pa.Schema:
+        base = self.schema if self.schema is not None else pa.schema(
+            [pa.field(c, pa.string()) for c in self._columns if c not in ("_manifest_id", "_extracted_at")])
+        return pa.schema(list(base) + META_FIELDS)
+
+    def _flush(self, rows: list[dict], schema: pa.Schema) -> None:
+        stamp = {"_manifest_id": self.manifest_id, "_extracted_at": self.started_at}
+        table = pa.Table.from_pylist([{**r, **stamp} for r in rows], schema=schema)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.tmp_dir / DATA_FILE, schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def _finish(self) -> dict:
+        schema = self._full_schema()
+        if self.schema is None and self._spool is None:  # nothing written: an empty file, columns unknown
+            self._flush([], schema)
+        elif self._spool is not None:
+            self._spool.seek(0)
+            batch: list[dict] = []
+            for line in self._spool:
+                batch.append(json.loads(line))
+                if len(batch) >= self.batch_rows:
+                    self._flush(batch, schema)
+                    batch = []
+            if batch or self._writer is None:
+                self._flush(batch, schema)
+            self._spool.close()
+            (self.tmp_dir / "spool.jsonl").unlink()
+        else:
+            if self._buffer or self._writer is None:
+                self._flush(self._buffer, schema)
+            self._buffer = []
+        self._writer.close()
+        data_path = self.tmp_dir / DATA_FILE
+        finished = utcnow()
+        manifest = redact_obj({
+            "manifest_id": self.manifest_id,
+            "source": self.source,
+            "dataset": self.dataset,
+            "partition": partition_path(self.partition),
+            "partition_values": {k: str(v) for k, v in self.partition.items()},
+            "run_id": self.run_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(finished),
+            "row_count": self.row_count,
+            "sha256": _sha256(data_path),
+            "bytes": data_path.stat().st_size,
+            "cursor": self.cursor,
+            "requests": self.requests,
+            "duration_s": round(time.monotonic() - self._t0, 3),
+            "status": "success",
+            **self.extra,
+        })
+        (self.tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
+                                                  encoding="utf-8")
+        _swap_into_place(self.tmp_dir, self.final_dir, self.raw_dir / STAGING)
+        log.info("landed %s/%s/%s: %d rows", self.source, self.dataset, manifest["partition"], self.row_count)
+        return manifest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _swap_into_place(tmp_dir: Path, final_dir: Path, staging: Path) -> None:
+    """Rename the finished folder over the old partition. The old one is first moved aside (a directory
+    cannot be replaced by rename while it has content), then deleted."""
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if final_dir.exists():
+        old = staging / f"old-{uuid.uuid4().hex}"
+        os.replace(final_dir, old)
+    os.replace(tmp_dir, final_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_partition(raw_dir, source, dataset, partition, run_id, rows, *, schema=None, cursor=None,
+                    requests: list[str] | None = None, extra: dict | None = None) -> dict:
+    """One-call form of `PartitionWriter`; returns the manifest."""
+    with PartitionWriter(raw_dir, source, dataset, partition, run_id, schema=schema, cursor=cursor) as part:
+        part.requests.extend(requests or [])
+        part.extra.update(extra or {})
+        part.write(rows)
+    return part.manifest
+
+
+def read_manifests(raw_dir: Path | str, source: str, dataset: str) -> list[dict]:
+    base = Path(raw_dir) / source / dataset
+    out = []
+    for path in base.rglob(MANIFEST_FILE) if base.exists() else []:
+        try:
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            log.warning("unreadable manifest %s", path)
+    return sorted(out, key=lambda m: m.get("finished_at") or "")
+
+
+def last_cursor(raw_dir: Path | str, source: str, dataset: str, match: Mapping[str, Any] | None = None) -> Any:
+    """The cursor of the latest successful partition of a dataset whose partition values include `match`
+    (e.g. `{"portal": "jatim"}`); None when there is none (first run: pull everything)."""
+    match = {k: str(v) for k, v in (match or {}).items()}
+    for manifest in reversed(read_manifests(raw_dir, source, dataset)):
+        values = manifest.get("partition_values") or {}
+        if manifest.get("status") == "success" and all(values.get(k) == v for k, v in match.items()):
+            if manifest.get("cursor") is not None:
+                return manifest["cursor"]
+    return None
+
+
+def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name: str, rows: list[dict],
+                     run_id: str) -> str | None:
+    """Rows that could not land, each with a `reason`, at `<quarantine>/<source>/<dataset>/<name>.parquet`
+    (replaced whole on rerun, like a partition). Returns the path, or None when there is nothing."""
+    target = Path(quarantine_dir) / source / dataset / f"{safe_value(name)}.parquet"
+    if not rows:
+        target.unlink(missing_ok=True)
+        return None
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    if "reason" not in columns:
+        raise ValueError("quarantined rows need a reason")
+    schema = pa.schema([pa.field(c, pa.string()) for c in columns] +
+                       [pa.field("_run_id", pa.string()), pa.field("_quarantined_at", pa.timestamp("us", tz="UTC"))])
+    now = utcnow()
+    table = pa.Table.from_pylist(
+        [{**{c: redact(_stringify(r.get(c))) if r.get(c) is not None else None for c in columns},
+          "_run_id": run_id, "_quarantined_at": now} for r in rows], schema=schema)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return str(target)
+
+
+def summary(manifest: dict) -> dict:
+    """The small JSON-able view of a manifest that travels over XCom."""
+    keys = ("manifest_id", "source", "dataset", "partition", "row_count", "cursor", "duration_s", "status")
+    return {k: manifest.get(k) for k in keys}

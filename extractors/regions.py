@@ -1,0 +1,108 @@
+"""Region names and BPS codes -> Kemendagri codes, through `smartcity.reference` (the one copy of the
+reference data). Kabupaten X and Kota X can share a short name (Bandung, Bogor, Kediri...), so matching
+keeps the kind (kabupaten/kota) apart and refuses to guess when a name alone is ambiguous."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from smartcity import reference
+
+_KOTA = re.compile(r"^(kota|kotamadya|kodya|kota administrasi)\b\.?\s*", re.IGNORECASE)
+_KAB = re.compile(r"^(kabupaten|kab\.?|kab\b|kabupaten administrasi)\s*", re.IGNORECASE)
+
+
+def name_key(name: str) -> str:
+    """ASCII letters and digits only: 'LABUHAN BATU' == 'Labuhanbatu', 'S I A K' == 'Siak'. Prefixes are
+    not stripped here (`split_kind` does that) so 'Kota Baru' can still be tried whole."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def split_kind(name: str) -> tuple[str | None, str]:
+    """('Kota'|'Kabupaten'|None, name without the prefix)."""
+    text = " ".join(str(name).replace("\xa0", " ").split())
+    if _KOTA.match(text):
+        return "Kota", _KOTA.sub("", text)
+    if _KAB.match(text):
+        return "Kabupaten", _KAB.sub("", text)
+    return None, text
+
+
+@dataclass(frozen=True)
+class Match:
+    code: str | None
+    reason: str | None = None  # why there is no code
+
+
+@lru_cache(maxsize=None)
+def _index() -> dict[str, list[tuple[str, str, str]]]:
+    """name key -> [(kemendagri code, kind, province code)], from current, BPS and pre-2022 names."""
+    index: dict[str, set] = defaultdict(set)
+    for r in reference.regions():
+        entry = (r["kode_kemendagri"], r["jenis"], r["kode_provinsi"])
+        for alias in (r["nama_pendek"], r["nama_bps_2018"]):
+            if alias:
+                index[name_key(split_kind(alias)[1])].add(entry)
+        index[name_key(split_kind(r["nama"])[1])].add(entry)
+    for r in reference.load("kabupaten_kota_perubahan_kode_2021_2025"):
+        kind, short = split_kind(r["nama_2021"])
+        for entry in (e for e in index.get(name_key(short), ()) if e[0] == r["kode_kemendagri_2025"]):
+            index[name_key(short)].add(entry)
+    return {k: sorted(v) for k, v in index.items()}
+
+
+def match_region(name: str | None, *, province: str | None = None, unprefixed_kind: str | None = None) -> Match:
+    """Kemendagri code for a free-text region name.
+
+    `province`: a Kemendagri province code narrowing the search. `unprefixed_kind`: what a name without
+    'Kota'/'Kabupaten' means when both exist (BPS labels kabupaten bare and cities as 'Kota X', so BPS
+    callers pass 'Kabupaten'; spreadsheets pass None and such rows are ambiguous)."""
+    if name is None or not str(name).strip():
+        return Match(None, "empty region name")
+    kind, short = split_kind(str(name))
+    candidates = _index().get(name_key(short), [])
+    if kind == "Kota" and not any(c[1] == "Kota" for c in candidates):
+        # 'KOTA BARU' is Kabupaten Kotabaru in BPS naming: try the name whole
+        whole = _index().get(name_key(str(name)), [])
+        if whole:
+            candidates, kind = whole, None
+    if province:
+        candidates = [c for c in candidates if c[2] == province]
+    if not candidates:
+        return Match(None, f"unknown region name {name!r}")
+    if kind:
+        candidates = [c for c in candidates if c[1] == kind] or []
+        if not candidates:
+            return Match(None, f"no {kind} named {short!r}")
+    if len(candidates) > 1 and unprefixed_kind:
+        candidates = [c for c in candidates if c[1] == unprefixed_kind] or candidates
+    codes = sorted({c[0] for c in candidates})
+    if len(codes) > 1:
+        return Match(None, f"ambiguous region name {name!r}: {', '.join(codes)}")
+    return Match(codes[0])
+
+
+def bps_code_to_kemendagri(bps_code: str | int | None) -> str | None:
+    """A 4-digit BPS kab/kota code to its Kemendagri code (they differ for 199 of 514)."""
+    if bps_code is None:
+        return None
+    return reference.bps_to_kemendagri().get(str(bps_code))
+
+
+def province_of_bps_domain(domain: str) -> str | None:
+    """Kemendagri province code of a BPS province domain `PP00` (BPS swaps Papua 94 / Papua Barat 91)."""
+    if len(domain) != 4 or not domain.endswith("00") or domain == "0000":
+        return None
+    for p in reference.provinces():
+        if p["kode_bps_2018"] == domain[:2]:
+            return p["kode_provinsi"]
+    return None
+
+
+def province_domains() -> list[str]:
+    """BPS province domains (`PP00`) of the provinces BPS codes (2018 numbering)."""
+    return [f"{p['kode_bps_2018']}00" for p in reference.provinces() if p["kode_bps_2018"]]
