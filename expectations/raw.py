@@ -15,8 +15,9 @@ from smartcity import reference
 
 ROW_COUNT_TOLERANCE = 0.25
 FIRST_YEAR = 1900
-DECIMAL_COMMA = r"^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$"
+DECIMAL_COMMA = r"^\s*[-+]?\d{1,3}(?:\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$"
 FILE_COLUMN = "_file"
+DERIVED_BPS = ["_region_code", "_unit_kind"]  # added by prepare_bps
 
 BPS_COLUMNS = ["domain_id", "var_id", "var_label", "unit", "vervar_id", "vervar_label", "turvar_id",
                "turvar_label", "year", "turtahun_id", "turtahun_label", "value", "value_raw", "_manifest_id",
@@ -96,7 +97,8 @@ def prepare_bps(df):
 def build_bps(df, previous_count: int | None = None) -> list:
     exps = [expect("ExpectTableColumnsToMatchSet",
                    "the BPS observation files have exactly the landing-zone columns (no renamed or extra column)",
-                   column_set=BPS_COLUMNS + [FILE_COLUMN], exact_match=True)]
+                   column_set=BPS_COLUMNS + [FILE_COLUMN] + [c for c in DERIVED_BPS if c in df.columns],
+                   exact_match=True)]
     exps += _row_count(df, previous_count, "BPS observations")
     if "value" in df.columns:
         exps.append(expect("ExpectColumnValuesToBeInTypeList", "value is numeric (DOUBLE)", column="value",

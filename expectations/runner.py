@@ -317,8 +317,9 @@ class _GXSession:
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        for site in list(self.context.config.data_docs_sites or {}):
+        for site, config in dict(self.context.config.data_docs_sites or {}).items():
             self.context.delete_data_docs_site(site)   # the default site points at a throwaway temp dir
+            _remove_empty_dir(((config or {}).get("store_backend") or {}).get("base_directory"))
         self.context.add_data_docs_site("smartcity", {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
@@ -460,6 +461,16 @@ def _json_default(value: Any):
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=str)
     return str(value)
+
+
+def _remove_empty_dir(path: str | None) -> None:
+    import tempfile
+
+    if path and Path(path).parent == Path(tempfile.gettempdir()):
+        try:
+            Path(path).rmdir()
+        except OSError:
+            pass
 
 
 def _safe(text: str) -> str:

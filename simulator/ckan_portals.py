@@ -34,7 +34,7 @@ def _h(*parts) -> int:
 
 
 def ts(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return dt.isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -82,29 +82,39 @@ def _org(portal: str, name: str, title: str, description: str, created: datetime
 
 def _package(portal, org, name, title, notes, created, modified, resources, extras=(), tags=()) -> dict:
     pid = stable_id(portal, "pkg", name)
-    org_ref = {k: org[k] for k in ("id", "name", "title", "type", "description", "image_url", "created",
-                                   "is_organization", "approval_status", "state")}
+    org_ref = org.setdefault("_ref", {k: org[k] for k in ("id", "name", "title", "type", "description", "image_url",
+                                                         "created", "is_organization", "approval_status", "state")})
     for pos, r in enumerate(resources):
         r.update(package_id=pid, position=pos)
-    return {"author": "", "author_email": "", "creator_user_id": stable_id(portal, "user", org["name"]),
+    return {"author": "", "author_email": "", "creator_user_id": org["id"][::-1],
             "id": pid, "isopen": True, **LICENSE, "maintainer": "", "maintainer_email": "",
             "metadata_created": ts(created), "metadata_modified": ts(modified), "name": name, "notes": notes,
             "num_resources": len(resources), "num_tags": len(tags), "organization": org_ref, "owner_org": org["id"],
             "private": False, "state": "active", "title": title, "type": "dataset", "url": "", "version": "",
             "extras": [{"key": k, "value": v} for k, v in extras], "resources": resources,
-            "tags": [{"display_name": t, "id": stable_id(portal, "tag", t), "name": t, "state": "active",
-                      "vocabulary_id": None} for t in tags],
+            "tags": [_tag(portal, t) for t in tags],
             "groups": [], "relationships_as_subject": [], "relationships_as_object": []}
+
+
+_TAGS: dict = {}
+
+
+def _tag(portal: str, name: str) -> dict:
+    if (portal, name) not in _TAGS:
+        _TAGS[portal, name] = {"display_name": name, "id": stable_id(portal, "tag", name), "name": name,
+                               "state": "active", "vocabulary_id": None}
+    return _TAGS[portal, name]
 
 
 def _resource(portal, pkg_name, k, name, fmt, mimetype, created, size, datastore=False, ext=None) -> dict:
     rid = stable_id(portal, "res", pkg_name, k)
+    pid = stable_id(portal, "pkg", pkg_name)
     filename = f"{slug(name)}.{ext or fmt.lower()}"
     return {"cache_last_updated": None, "cache_url": None, "created": ts(created), "datastore_active": datastore,
             "description": name, "format": fmt, "hash": "", "id": rid, "last_modified": ts(created),
             "metadata_modified": ts(created), "mimetype": mimetype, "mimetype_inner": None, "name": name,
             "package_id": "", "position": k, "resource_type": None, "size": size, "state": "active",
-            "url": f"/dataset/{stable_id(portal, 'pkg', pkg_name)}/resource/{rid}/download/{filename}",
+            "url": f"/dataset/{pid}/resource/{rid}/download/{filename}",
             "url_type": "upload"}
 
 
@@ -149,16 +159,17 @@ def _nasional_resources(portal, world, name, h, created, region, year) -> list[d
     else:             # format CSV, mimetype image/png, a picture of a table (as on the Muara Enim portal)
         res.append(_resource("nasional", name, 0, f"{name}.png", "CSV", "image/png", created, len(PNG), ext="png"))
     for r in res:
-        rows = [["No", "Uraian", str(year)]] + [[k + 1, f"Item {k + 1}", id_number((h >> k) % 5000, 0)]
-                                                for k in range(8)]
-        if r["url"].endswith(".csv"):
-            portal.files[r["id"]] = lambda rows=rows: ("text/csv", csv_bytes(rows))
-        elif r["url"].endswith(".png"):
-            portal.files[r["id"]] = lambda: ("image/png", PNG)
-        else:
-            portal.files[r["id"]] = lambda rows=rows, t=r["name"]: (XLSX_MIME, xlsx_bytes(
-                [("Sheet1", t, [rows[0]], [], rows[1:], [])]))
+        portal.files[r["id"]] = lambda url=r["url"], t=r["name"]: _small_file(url, t, h, year)
     return res
+
+
+def _small_file(url: str, title: str, h: int, year: int) -> tuple[str, bytes]:
+    rows = [["No", "Uraian", str(year)]] + [[k + 1, f"Item {k + 1}", id_number((h >> k) % 5000, 0)] for k in range(8)]
+    if url.endswith(".csv"):
+        return "text/csv", csv_bytes(rows)
+    if url.endswith(".png"):
+        return "image/png", PNG
+    return XLSX_MIME, xlsx_bytes([("Sheet1", title, [rows[0]], [], rows[1:], [])])
 
 
 def _indicator_table(world: World, code: str, rows: np.ndarray, label: Callable[[dict], str]) -> Table:

@@ -82,3 +82,83 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
     result = publish.publish(Path(candidate), settings=settings)
     report("publish", f"published {settings.published_path}")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
+
+
+# --- extraction: thin wrappers that hand the landing zone and run id to the extractors ---------------
+CKAN_PORTALS_ENV = "SMARTCITY_CKAN_PORTALS"
+BPS_BATCH_SIZE = 8  # province domains per mapped task: enough parallelism, not one task per row
+
+
+def bps_domain_batches(batch_size: int = BPS_BATCH_SIZE) -> list[list[str]]:
+    from extractors.regions import province_domains
+
+    domains = province_domains()
+    return [domains[i:i + batch_size] for i in range(0, len(domains), batch_size)]
+
+
+def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = None,
+                settings: Settings | None = None) -> dict:
+    """One batch of province domains x every catalogue BPS variable."""
+    from extractors import bps
+
+    settings = settings or get_settings()
+    years = range(evaluation_year - 9, evaluation_year + 1) if evaluation_year else None
+    summaries = bps.extract_national(settings.raw_dir, run_id, years=years, domains=domains,
+                                     progress=lambda line: None)
+    rows = sum(s["row_count"] or 0 for s in summaries)
+    report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(summaries)} tables, {rows:,} rows",
+           source="bps", rows=rows)
+    return {"source": "bps", "tables": len(summaries), "rows": rows, "domains": domains}
+
+
+def ckan_portals() -> list[str]:
+    """Portals with a configured connection (AIRFLOW_CONN_SMARTCITY_CKAN_<PORTAL>), or the explicit list."""
+    import os
+
+    explicit = os.environ.get(CKAN_PORTALS_ENV)
+    if explicit:
+        return [p.strip().lower() for p in explicit.split(",") if p.strip()]
+    prefix = "AIRFLOW_CONN_SMARTCITY_CKAN_"
+    return sorted(k[len(prefix):].lower() for k in os.environ if k.startswith(prefix))
+
+
+def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None) -> dict:
+    from extractors import ckan
+
+    settings = settings or get_settings()
+    summary = ckan.extract_portal(settings.raw_dir, portal, run_id)
+    report("extract", f"ckan {portal}: {summary['row_count']:,} packages changed since "
+                      f"{summary.get('since') or 'the start'}", source="ckan", rows=summary["row_count"])
+    return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since")}
+
+
+def regency_entities() -> list[dict]:
+    from extractors.regency import load_registry
+
+    return [{"system": name, "entity": entity} for name, system in sorted(load_registry().items())
+            for entity in sorted(system.entities)]
+
+
+def extract_regency_entity(system: str, entity: str, run_id: str, settings: Settings | None = None) -> dict:
+    from extractors import regency
+
+    settings = settings or get_settings()
+    summaries = regency.extract_system(settings.raw_dir, system, run_id, entities=[entity])
+    rows = sum(s.get("row_count") or 0 for s in summaries)
+    report("extract", f"regency {system}/{entity}: {rows:,} records", source="regency", rows=rows)
+    return {"source": "regency", "system": system, "entity": entity, "rows": rows}
+
+
+def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> dict:
+    from extractors import spreadsheet
+
+    settings = settings or get_settings()
+    summary = spreadsheet.extract_drop_folder(settings.drop_dir, settings.raw_dir, settings.quarantine_dir, run_id)
+    report("extract", f"spreadsheets: {summary.get('files', 0)} files, {summary.get('rows', 0):,} rows landed, "
+                      f"{summary.get('quarantined', 0):,} quarantined", source="spreadsheet")
+    return {"source": "spreadsheet", **{k: summary.get(k) for k in ("files", "rows", "quarantined")}}
+
+
+def summarise_extracts(source: str, summaries: list[dict]) -> dict:
+    rows = sum(s.get("rows") or 0 for s in summaries)
+    return {"source": source, "tasks": len(summaries), "rows": rows}

@@ -25,19 +25,16 @@ def test_every_dag_file_imports_without_errors(dagbag):
 
 
 def test_no_cycles_and_every_task_retries(dagbag):
-    from airflow.utils.dag_cycle_tester import check_cycle
-
     for dag in dagbag.dags.values():
-        check_cycle(dag)  # raises AirflowDagCycleException
+        dag.check_cycle()  # raises AirflowDagCycleException
         for task in dag.tasks:
             assert task.on_failure_callback, f"{dag.dag_id}.{task.task_id} has no failure callback"
 
 
 def test_transform_runs_on_landing_assets_and_publishes_an_asset(dagbag):
-    dag = dagbag.get_dag("transform_publish")
-    landing = {a.uri for a in dag.timetable.asset_condition.iter_assets() for a in [a[1]]} \
-        if hasattr(dag.timetable.asset_condition, "iter_assets") else set()
-    assert {"smartcity://raw/bps", "smartcity://raw/ckan"} <= landing
+    dag = dagbag.dags["transform_publish"]
+    landing = {asset.uri for asset in dag.timetable.asset_condition.objects}
+    assert landing == {f"smartcity://raw/{s}" for s in ("bps", "ckan", "regency", "spreadsheet")}
     publish = dag.get_task("publish")
     assert [o.uri for o in publish.outlets] == ["smartcity://warehouse/marts"]
     assert publish.pool == "warehouse_writer"
@@ -45,9 +42,9 @@ def test_transform_runs_on_landing_assets_and_publishes_an_asset(dagbag):
 
 
 def test_extract_tasks_use_a_pool_per_host(dagbag):
-    assert dagbag.get_dag("extract_bps").get_task("extract_domains").pool == "bps_api"
-    assert dagbag.get_dag("extract_ckan").get_task("extract_portal").pool == "ckan_api"
-    assert dagbag.get_dag("extract_regency").get_task("extract_entity").pool == "regency_api"
+    assert dagbag.dags.get("extract_bps").get_task("extract_domains").pool == "bps_api"
+    assert dagbag.dags.get("extract_ckan").get_task("extract_portal").pool == "ckan_api"
+    assert dagbag.dags.get("extract_regency").get_task("extract_entity").pool == "regency_api"
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS_DIR.glob("*.py")))
