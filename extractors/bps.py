@@ -10,6 +10,7 @@ import csv
 import html
 import itertools
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +22,7 @@ from extractors import landing, regions
 from extractors.connections import get_connection
 from extractors.errors import BpsApiError, ExtractError
 from extractors.http import HttpClient, default_client
+from extractors.numbers import parse_number
 from extractors.secrets import get_logger, redact
 
 log = get_logger(__name__)
@@ -153,12 +155,29 @@ def _value(raw: Any) -> float | None:
         return None  # "-", "", "..." : no figure; the text stays in value_raw
 
 
+_DOT_GROUPS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+def _value_parser(values: Iterable[Any]):
+    """How this table writes its string cells. JSON numbers are unambiguous; strings are BPS dot-decimals
+    unless the table shows Indonesian formatting: a comma anywhere, or every string a dot-grouped integer
+    ('308.669') with three or more of them or one with two groups ('1.234.567'): dot-decimals with exactly
+    three decimals in every cell are implausible."""
+    strings = [v.strip() for v in values if isinstance(v, str) and v.strip() not in ("", "-")]
+    indonesian = any("," in s for s in strings) or (
+        bool(strings) and all(_DOT_GROUPS.match(s) for s in strings)
+        and (len(strings) >= 3 or any(s.count(".") > 1 for s in strings)))
+    if not indonesian:
+        return _value
+    return lambda raw: raw if raw is None else (float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool)
+                                                 else parse_number(raw).value)
+
+
 def _region_code(domain: str, vervar_id: str, vervar_label: str) -> str | None:
     """Kemendagri code of a vervar when it is a kab/kota. vervar values are BPS codes or local ids, so
     labels lead; the BPS->Kemendagri crosswalk is the fallback."""
-    province = regions.province_of_bps_domain(domain)
-    if province:
-        match = regions.match_region(vervar_label, province=province, unprefixed_kind="Kabupaten")
+    if regions.province_of_bps_domain(domain):
+        match = regions.match_region(vervar_label, bps_province=domain[:2], unprefixed_kind="Kabupaten")
         if match.code:
             return match.code
         return regions.bps_code_to_kemendagri(vervar_id) if vervar_id.startswith(domain[:2]) else None
@@ -177,7 +196,13 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
     content = payload.get("datacontent")
     if not isinstance(content, dict) or not content:  # {} or [] when there are no cells
         return
-    axes = [_axis(payload, n) for n in ("vervar", "var", "turvar", "tahun", "turtahun")]
+    names = ("vervar", "var", "turvar", "tahun", "turtahun")
+    missing = [n for n in names if not isinstance(payload.get(n), list)]
+    if missing:  # cells without their metadata cannot be decoded: say so instead of landing nothing
+        raise BpsApiError(f"BPS data for domain {domain}: cells present but metadata {missing} missing "
+                          f"(schema drift? keys: {sorted(payload)[:12]})")
+    axes = [_axis(payload, n) for n in names]
+    to_number = _value_parser(content.values())
     combos: dict[str, tuple | None] = {}
     for combo in itertools.product(*axes):
         key = "".join(str(item["val"]) for item in combo)
@@ -212,7 +237,7 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
             "turtahun_label": turtahun.get("label"),
             "month": None if turtahun_id in ANNUAL_TURTAHUN or not turtahun_id.isdigit()
             or not 1 <= int(turtahun_id) <= 12 else int(turtahun_id),
-            "value": _value(raw),
+            "value": to_number(raw),
             "value_raw": str(raw),
             "region_code": _region_code(domain, vervar_id, vervar_label),
         }
@@ -440,23 +465,20 @@ def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | 
                      client: BpsClient | None = None, max_workers: int | None = None,
                      progress: Callable[[str], None] | None = None) -> list[dict]:
     """All province domains x the catalogue's BPS indicator vars, fetched in parallel within the host limit;
-    one landing partition per domain x var. `years`: one request per year (`th` = year - 1900) instead
-    of the whole series. Tables that fail are reported together after the others have landed."""
+    one landing partition per domain x var. `years`: only those years (`th` = year - 1900, `;`-separated)
+    instead of the whole series. Tables that fail are reported together after the others have landed."""
     client = client or BpsClient.from_env()
     if indicator_vars is None:
         indicator_vars = load_indicator_vars()
     var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
     domains = list(domains) if domains is not None else regions.province_domains()
-    ths = [None] if years is None else [int(y) - 1900 for y in years]
+    th = None if years is None else ";".join(str(int(y) - 1900) for y in sorted(set(years)))
     jobs = [(d, v) for d in domains for v in var_ids]
     progress = progress or (lambda line: log.info("%s", line))
 
     def run(job):
         domain, var = job
-        if ths == [None]:
-            manifest = land_observations(raw_dir, client, domain, var, run_id)
-        else:
-            manifest = _land_years(raw_dir, client, domain, var, run_id, ths)
+        manifest = land_observations(raw_dir, client, domain, var, run_id, th=th)
         progress(f"bps domain={domain} var={var}: {manifest['row_count']} rows")
         return landing.summary(manifest)
 
@@ -472,21 +494,6 @@ def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | 
     if failures:
         raise ExtractError(f"{len(failures)} of {len(jobs)} BPS tables failed; first: {failures[0]}")
     return summaries
-
-
-def _land_years(raw_dir, client, domain, var, run_id, ths) -> dict:
-    """Several `th` requests landing as one partition (the partition is per domain x var)."""
-    with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
-                                 schema=OBSERVATION_SCHEMA) as part:
-        totals = {"cells": 0, "unmatched_keys": 0, "ambiguous_keys": 0}
-        for th in ths:
-            stats: dict = {}
-            part.write(decode_data(client.data(domain, var, th, trace=part.requests), domain, stats))
-            for k in totals:
-                totals[k] += stats.get(k, 0)
-        part.extra.update(th=ths, **totals)
-        part.cursor = max(ths) + 1900 if ths else None
-    return part.manifest
 
 
 def _num_key(value: str):

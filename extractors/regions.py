@@ -43,7 +43,7 @@ def _index() -> dict[str, list[tuple[str, str, str]]]:
     """name key -> [(kemendagri code, kind, province code)], from current, BPS and pre-2022 names."""
     index: dict[str, set] = defaultdict(set)
     for r in reference.regions():
-        entry = (r["kode_kemendagri"], r["jenis"], r["kode_provinsi"])
+        entry = (r["kode_kemendagri"], r["jenis"], r["kode_provinsi"], r["kode_bps_2018"][:2])
         for alias in (r["nama_pendek"], r["nama_bps_2018"]):
             if alias:
                 index[name_key(split_kind(alias)[1])].add(entry)
@@ -55,10 +55,12 @@ def _index() -> dict[str, list[tuple[str, str, str]]]:
     return {k: sorted(v) for k, v in index.items()}
 
 
-def match_region(name: str | None, *, province: str | None = None, unprefixed_kind: str | None = None) -> Match:
+def match_region(name: str | None, *, province: str | None = None, bps_province: str | None = None,
+                 unprefixed_kind: str | None = None) -> Match:
     """Kemendagri code for a free-text region name.
 
-    `province`: a Kemendagri province code narrowing the search. `unprefixed_kind`: what a name without
+    `province`: a Kemendagri province code narrowing the search; `bps_province`: the same by the 2-digit
+    BPS province code (BPS domains still group the 2022 Papua provinces under the old ones). `unprefixed_kind`: what a name without
     'Kota'/'Kabupaten' means when both exist (BPS labels kabupaten bare and cities as 'Kota X', so BPS
     callers pass 'Kabupaten'; spreadsheets pass None and such rows are ambiguous)."""
     if name is None or not str(name).strip():
@@ -72,6 +74,8 @@ def match_region(name: str | None, *, province: str | None = None, unprefixed_ki
             candidates, kind = whole, None
     if province:
         candidates = [c for c in candidates if c[2] == province]
+    if bps_province:
+        candidates = [c for c in candidates if c[3] == bps_province]
     if not candidates:
         return Match(None, f"unknown region name {name!r}")
     if kind:

@@ -112,8 +112,13 @@ class Ckan:
     def act_package_search(self, portal, params, root, shift):
         rows = min(_int(params, "rows", 10), ROWS_MAX)
         start = _int(params, "start", 0)
-        found = [p for p in portal.packages if _matches(p, str(params.get("q", "") or ""),
-                                                         str(params.get("fq", "") or ""))]
+        q = str(params.get("q", "") or "").strip()
+        terms = [] if q in ("", "*:*") else q.lower().split()
+        try:
+            clauses = _parse_fq(str(params.get("fq", "") or ""))
+        except ValueError as exc:
+            raise ActionError(409, "Search Query Error", f"Invalid fq: {exc}") from None
+        found = [p for p in portal.packages if _matches(p, terms, clauses)]
         sort = str(params.get("sort") or "score desc, metadata_modified desc")
         for clause in reversed([c.strip() for c in sort.split(",") if c.strip()]):
             field, _, order = clause.partition(" ")
@@ -166,26 +171,38 @@ def _error(help_url: str, exc: ActionError) -> Response:
     return json_response({"help": help_url, "success": False, "error": error}, status=exc.status)
 
 
-def _matches(pkg: dict, q: str, fq: str) -> bool:
-    q = q.strip()
-    if q and q != "*:*":
-        text = f"{pkg['title']} {pkg['name']} {pkg['notes']}".lower()
-        if not all(term in text for term in q.lower().split()):
-            return False
+def _parse_fq(fq: str) -> list[tuple[bool, str, object]]:
+    """fq clauses -> (negated, field, test); ranges become ISO strings compared as text."""
+    out = []
     for sign, field, value in _FQ.findall(fq):
         if field.upper() in ("AND", "OR"):
             continue
         if value.startswith("["):
             lo, _, hi = value[1:-1].partition(" TO ")
             lo_t, hi_t = _when(lo), _when(hi)
-            got = datetime.fromisoformat(pkg.get(field, "1900-01-01"))
-            ok = (lo_t is None or got >= lo_t) and (hi_t is None or got <= hi_t)
-        elif field == "organization":
-            ok = pkg["organization"]["name"] == value.strip('"')
-        elif field == "res_format":
-            ok = any(r["format"].lower() == value.strip('"').lower() for r in pkg["resources"])
+            out.append((sign == "-", field, (lo_t and lo_t.isoformat(timespec="microseconds"),
+                                             hi_t and (hi_t.isoformat(timespec="microseconds")
+                                                       if hi_t != datetime.max else None))))
         else:
-            ok = str(pkg.get(field, "")) == value.strip('"')
-        if ok == (sign == "-"):
+            out.append((sign == "-", field, value.strip('"')))
+    return out
+
+
+def _matches(pkg: dict, terms: list[str], clauses) -> bool:
+    if terms:
+        text = f"{pkg['title']} {pkg['name']} {pkg['notes']}".lower()
+        if not all(term in text for term in terms):
+            return False
+    for negated, field, test in clauses:
+        if isinstance(test, tuple):
+            got = pkg.get(field, "")
+            ok = (test[0] is None or got >= test[0]) and (test[1] is None or got <= test[1])
+        elif field == "organization":
+            ok = pkg["organization"]["name"] == test
+        elif field == "res_format":
+            ok = any(r["format"].lower() == test.lower() for r in pkg["resources"])
+        else:
+            ok = str(pkg.get(field, "")) == test
+        if ok == negated:
             return False
     return True

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -21,7 +21,7 @@ def run_pipeline_with_progress(settings: Settings, extra_env: dict[str, str], da
                                conf: dict | None = None, quiet: bool = False) -> tuple[int, Path, dict]:
     """Run the DAGs in a child process; echo its progress events; return (exit code, log file, states)."""
     settings.log_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log_file = settings.log_dir / f"run-{stamp}.log"
     progress_file = settings.log_dir / f"run-{stamp}.progress.jsonl"
     states_file = settings.log_dir / f"run-{stamp}.states.json"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 from smartcity.settings import REFERENCE_DIR
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> tuple[dict[str, str], ...]:
     """Rows of `seeds/reference/<name>.csv` as dicts of strings."""
     with open(REFERENCE_DIR / f"{name}.csv", newline="", encoding="utf-8") as fh:
@@ -35,13 +35,13 @@ def indicators() -> tuple[dict[str, str], ...]:
     return load("indikator_usulan")
 
 
-@lru_cache(maxsize=None)
+@cache
 def bps_to_kemendagri() -> dict[str, str]:
     """BPS 4-digit kab/kota code -> Kemendagri PP.KK code (differs for 199 of 514)."""
     return {r["kode_bps_2018"]: r["kode_kemendagri"] for r in regions() if r["kode_bps_2018"]}
 
 
-@lru_cache(maxsize=None)
+@cache
 def old_to_current_code() -> dict[str, str]:
     """Kemendagri 2021 codes that changed in the 2022 Papua split -> current codes (91.09 -> 94.04)."""
     return {r["kode_kemendagri_2021"]: r["kode_kemendagri_2025"]

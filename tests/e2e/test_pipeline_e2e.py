@@ -48,6 +48,7 @@ def pipeline_run(tmp_path_factory):
     """One full run of every DAG at small scale; the module's tests inspect what it left."""
     from simulator.server import run_in_thread
     from simulator.spreadsheets import write_drops
+
     from smartcity.settings import get_settings
 
     root = tmp_path_factory.mktemp("e2e")

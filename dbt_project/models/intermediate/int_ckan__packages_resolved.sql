@@ -1,0 +1,33 @@
+-- CKAN packages with their region: the organization title, then the organization name (slug),
+-- then the portal's own region (a regency portal such as MUARAENIM). Packages of national or
+-- provincial organisations (ministries, province agencies) stay unresolved and are counted.
+with packages as (
+    select * from {{ ref('stg_ckan__packages') }}
+),
+
+portals as (
+    select * from {{ ref('stg_reference__ckan_portals') }}
+),
+
+lookup as (
+    select * from {{ ref('int_region_key_lookup') }} where key_type = 'name'
+)
+
+select
+    packages.*,
+    coalesce(by_title.region_code, by_name.region_code, portals.region_code) as region_code,
+    case
+        when by_title.region_code is not null then 'organization_title:' || by_title.match_rule
+        when by_name.region_code is not null then 'organization_name:' || by_name.match_rule
+        when portals.region_code is not null then 'portal_region'
+        when by_title.is_ambiguous or by_name.is_ambiguous then 'unresolved_ambiguous_name'
+        when portals.portal_level = 'province' then 'unresolved_province_level'
+        else 'unresolved_unknown_key'
+    end as resolution
+from packages
+left join lookup as by_title
+    on by_title.key_value = {{ normalise_region_name('packages.organization_title') }}
+left join lookup as by_name
+    on by_name.key_value = {{ normalise_region_name('packages.organization_name') }}
+left join portals
+    on portals.portal = packages.portal

@@ -1,0 +1,35 @@
+-- Regency-system records (programs, quick wins, budget lines) in one shape with the region
+-- resolved: region_code (current/old/no-dot), else region_name, else the system name taken as a
+-- region name (systems are named after their regency, e.g. 'kota-kediri').
+with records as (
+    select 'programs' as dataset, system, program_id as item_id, region_code_raw, region_name_raw, manifest_id, extracted_at
+    from {{ ref('stg_regency__programs') }}
+    union all
+    select 'quickwins', system, quickwin_id, region_code_raw, region_name_raw, manifest_id, extracted_at
+    from {{ ref('stg_regency__quickwins') }}
+    union all
+    select 'budget', system, program_id, region_code_raw, region_name_raw, manifest_id, extracted_at
+    from {{ ref('stg_regency__budget') }}
+),
+
+lookup as (
+    select * from {{ ref('int_region_key_lookup') }} where key_type = 'name'
+)
+
+select distinct
+    records.dataset,
+    records.system,
+    records.item_id,
+    records.region_code_raw,
+    records.region_name_raw,
+    coalesce({{ resolved_region_code() }}, by_system.region_code) as region_code,
+    case
+        when {{ resolved_region_code() }} is not null
+            then {{ region_resolution('records.region_code_raw', 'records.region_name_raw') }}
+        when by_system.region_code is not null then 'system_name:' || by_system.match_rule
+        else {{ region_resolution('records.region_code_raw', 'records.region_name_raw') }}
+    end as resolution
+from records
+{{ region_resolution_joins('records.region_code_raw', 'records.region_name_raw') }}
+left join lookup as by_system
+    on by_system.key_value = {{ normalise_region_name('records.system') }}
