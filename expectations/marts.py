@@ -7,6 +7,7 @@ percent indicators 0-100, `skor 0-5` 0-5, `index/skor 0-100` 0-100, counts and r
 from __future__ import annotations
 
 import csv
+import os
 import re
 from functools import lru_cache
 
@@ -20,6 +21,13 @@ FIRST_YEAR = 1990
 REQUIRED_FACT_COLUMNS = ["region_code", "indicator_code", "year", "value", "source", "as_of_date",
                          "manifest_id"]
 NON_NEGATIVE_UNITS = ("count", "per 100k", "per 1000", "hari", "menit", "visits per resident", "tahun")
+
+
+def region_coverage_severity() -> str:
+    """Severity of "every region present for BPS indicators": critical, or warning for runs that serve a
+    subset of regions on purpose (simulator `--scale` below 514), via env SMARTCITY_GX_REGION_COVERAGE."""
+    value = os.environ.get("SMARTCITY_GX_REGION_COVERAGE", CRITICAL).strip().lower()
+    return value if value in (CRITICAL, WARNING) else CRITICAL
 
 
 def region_codes() -> list[str]:
@@ -79,7 +87,8 @@ def build_fct_indicator_value(df) -> list:
     exps = [expect("ExpectTableColumnsToMatchSet",
                    "the table has the contract's columns (region_code, indicator_code, year, value, source, "
                    "as_of_date, manifest_id)",
-                   column_set=REQUIRED_FACT_COLUMNS, exact_match=False)]
+                   column_set=REQUIRED_FACT_COLUMNS, exact_match=False),
+            expect("ExpectTableRowCountToBeBetween", "the fact table is not empty", min_value=1)]
     if present(df, "region_code", "indicator_code", "year"):
         exps.append(expect("ExpectCompoundColumnsToBeUnique",
                            "one value per region, indicator and year (no duplicate keys)",
@@ -96,7 +105,7 @@ def build_fct_indicator_value(df) -> list:
                            f"years are between {FIRST_YEAR} and this year (none in the future)",
                            column="year", min_value=FIRST_YEAR, max_value=current_year()))
     if present(df, "indicator_code"):
-        catalogue = sorted(r["kode"] for r in reference.indicators())
+        catalogue = sorted({r["kode"] for r in reference.indicators()} | seeded_bps_indicators())
         exps.append(expect("ExpectColumnValuesToBeInSet", "indicator codes are in the indicator catalogue",
                            severity=WARNING, column="indicator_code", value_set=catalogue))
     if present(df, "indicator_code", "value"):
@@ -115,6 +124,7 @@ def build_fct_indicator_value(df) -> list:
         for code in bps_indicators(df):
             exps.append(expect("ExpectColumnDistinctValuesToContainSet",
                                f"every one of the 514 regions has values for BPS indicator {code}",
+                               severity=region_coverage_severity(),
                                column="region_code", value_set=all_codes,
                                row_condition=equals("indicator_code", code)))
     for col, what in (("source", "a source"), ("manifest_id", "a landing manifest id"),
@@ -187,24 +197,39 @@ def build_participation(df) -> list:
 
 # --- fct_smart_city_index ------------------------------------------------------------------------------
 
-_RANK_PARTITIONS = {  # rank column -> extra partition columns (besides year)
+# Scales as the warehouse defines them (dbt_project/models/marts/_marts.yml); other score/index columns
+# default to 0-5 (the ministry's Indeks Pencapaian scale) unless their name ends in _100/_pct.
+SCORE_SCALES = {"indicator_index": 100.0, "evaluation_index": 5.0, "composite_score": 100.0,
+                "dimension_score": 100.0}
+RANK_SCORE = "composite_score"   # the score ranks are computed from (1 = highest)
+_RANK_PARTITIONS = {  # words in the rank column -> candidate partition columns (besides year)
     "national": [], "province": ["province_code", "kode_provinsi"], "provinsi": ["province_code", "kode_provinsi"],
-    "cohort": ["cohort_year", "tahun_kohort", "cohort"], "peer": ["peer_group", "jenis", "region_type"],
-    "jenis": ["jenis", "peer_group", "region_type"],
+    "cohort": ["cohort_year", "tahun_kohort", "cohort"], "peer": ["peer_group", "region_type", "jenis"],
+    "jenis": ["peer_group", "jenis", "region_type"],
 }
 
 
+def _is_numeric(df, col) -> bool:
+    return str(df[col].dtype).lower().startswith(("float", "int", "uint", "decimal"))
+
+
 def _score_columns(df) -> list[tuple[str, float]]:
-    """Numeric score/index columns and their scale: names ending in _100 / _pct are 0-100, others 0-5."""
     out = []
     for col in df.columns:
         name = col.lower()
-        if name.startswith("rank") or not re.search(r"index|indeks|score|skor", name):
+        if name in SCORE_SCALES and _is_numeric(df, col):
+            out.append((col, SCORE_SCALES[name]))
             continue
-        if not str(df[col].dtype).lower().startswith(("float", "int", "uint", "decimal")):
+        if (name.startswith(("rank", "n_", "_")) or name.endswith(("_change", "_delta", "_diff"))
+                or not re.search(r"index|indeks|score|skor", name) or not _is_numeric(df, col)):
             continue
         out.append((col, 100.0 if re.search(r"(_100|_pct|percent)$", name) else 5.0))
     return out
+
+
+def _rank_columns(df) -> list[str]:
+    return [c for c in df.columns if c.lower().startswith("rank") and not c.lower().endswith(
+        ("_change", "_delta", "_diff")) and _is_numeric(df, c)]
 
 
 def _rank_partition(df, rank_col: str) -> list[str] | None:
@@ -219,37 +244,61 @@ def _rank_partition(df, rank_col: str) -> list[str] | None:
     return parts
 
 
+def _gapless(ranks) -> bool:
+    """Ranks 1..n without gaps: dense (1,2,2,3) or competition ranking where ties share a rank and the
+    next rank counts the tied rows (1,2,2,4). Null ranks (not ranked) are ignored."""
+    values = sorted(int(r) for r in ranks.dropna())
+    if not values:
+        return True
+    dense = sorted(set(values)) == list(range(1, len(set(values)) + 1))
+    competition = all(v == 1 + sum(1 for w in values if w < v) for v in set(values))
+    return dense or competition
+
+
 def prepare_smart_city_index(df):
-    """Add `_<rank>_gapless`: True when the row's partition (year, and province/cohort/peer group for those
-    ranks) has ranks exactly 1..k with no gap, so GX can report the offending rows."""
+    """Derived columns GX can check row by row: `_<rank>_gapless` (the row's partition - year, and the
+    province/cohort/peer group for those ranks - has ranks 1..n without gaps) and `_<rank>_matches_score`
+    (the rank equals the competition rank of composite_score, highest first, within the partition)."""
     df = df.copy()
-    for col in [c for c in df.columns if c.lower().startswith("rank")]:
+    for col in _rank_columns(df):
         parts = _rank_partition(df, col)
-        if parts is None or not str(df[col].dtype).lower().startswith(("int", "uint", "float")):
+        if parts is None:
             continue
-
-        def gapless(ranks):
-            values = sorted(set(ranks.dropna().astype(int)))
-            return values == list(range(1, len(values) + 1)) and ranks.notna().all()
-
         if parts:
-            ok = df.groupby(parts, dropna=False)[col].transform(gapless)
+            ok = df.groupby(parts, dropna=False)[col].transform(_gapless).astype(bool)
         else:
-            ok = gapless(df[col])
-        df[f"_{col}_gapless"] = ok.astype(bool) if parts else bool(ok)
+            ok = bool(_gapless(df[col]))
+        df[f"_{col}_gapless"] = ok
+        if RANK_SCORE in df.columns and _is_numeric(df, RANK_SCORE):
+            ranked = df[df[col].notna() & df[RANK_SCORE].notna()]
+            if parts:
+                expected = ranked.groupby(parts, dropna=False)[RANK_SCORE].rank(method="min", ascending=False)
+            else:
+                expected = ranked[RANK_SCORE].rank(method="min", ascending=False)
+            match = (ranked[col].astype(float) == expected).reindex(df.index, fill_value=True)
+            df[f"_{col}_matches_score"] = match.astype(bool)
     return df
 
 
 def build_smart_city_index(df) -> list:
-    exps = []
+    exps = [expect("ExpectTableRowCountToBeBetween", "the index table is not empty", severity=WARNING,
+                   min_value=1)]
     for col, top in _score_columns(df):
         exps.append(expect("ExpectColumnValuesToBeBetween", f"{col} is between 0 and {top:g} as defined",
                            column=col, min_value=0, max_value=top))
-    for col in [c for c in df.columns if c.startswith("_rank") and c.endswith("_gapless")]:
-        rank = col[1:-len("_gapless")]
-        exps.append(expect("ExpectColumnValuesToBeInSet",
-                           f"{rank} runs 1..n without gaps within each {'/'.join(_rank_partition(df, rank) or [])}",
-                           column=col, value_set=[True]))
+    for col in _rank_columns(df):
+        within = "/".join(_rank_partition(df, col) or []) or "the table"
+        if f"_{col}_gapless" in df.columns:
+            exps.append(expect("ExpectColumnValuesToBeInSet",
+                               f"{col} runs 1..n without gaps within each {within}",
+                               column=f"_{col}_gapless", value_set=[True]))
+        if f"_{col}_matches_score" in df.columns:
+            exps.append(expect("ExpectColumnValuesToBeInSet",
+                               f"{col} agrees with {RANK_SCORE} (1 = highest) within each {within}",
+                               column=f"_{col}_matches_score", value_set=[True]))
+    if present(df, "region_code", "year"):
+        exps.append(expect("ExpectCompoundColumnsToBeUnique", "one index row per region and year",
+                           column_list=["region_code", "year"]))
     key = _region_key(df)
     if key:
         exps.append(expect("ExpectColumnValuesToBeInSet", "region codes are Kemendagri kabupaten/kota codes",
@@ -257,9 +306,7 @@ def build_smart_city_index(df) -> list:
     if present(df, "year"):
         exps.append(expect("ExpectColumnValuesToBeBetween", "years are not in the future", column="year",
                            min_value=FIRST_YEAR, max_value=current_year()))
-    if not exps:
-        exps.append(expect("ExpectTableRowCountToBeBetween", "the index table is not empty", severity=WARNING,
-                           min_value=1))
+    exps += _participation_expectations(df)
     return exps
 
 
@@ -272,7 +319,7 @@ def build_data_completeness(df) -> list:
     exps = []
     for col in df.columns:
         name = col.lower()
-        if not re.search(r"complete|coverage|share_present", name):
+        if not re.search(r"complete|coverage|share_present", name) or name.endswith("_change"):
             continue
         if not str(df[col].dtype).lower().startswith(("float", "int", "uint", "decimal")):
             continue
@@ -283,6 +330,10 @@ def build_data_completeness(df) -> list:
                            f"{col} is at least {COMPLETENESS_THRESHOLD * top:g} (completeness threshold)",
                            severity=WARNING, column=col, min_value=COMPLETENESS_THRESHOLD * top,
                            mostly=0.9))
+    if "is_stale" in df.columns:
+        exps.append(expect("ExpectColumnValuesToBeInSet",
+                           "at least half of the region/source/year rows are fresh (is_stale false)",
+                           severity=WARNING, column="is_stale", value_set=[False], mostly=0.5))
     if not exps:
         exps.append(expect("ExpectTableRowCountToBeBetween", "the completeness table is not empty",
                            severity=WARNING, min_value=1))
@@ -291,15 +342,20 @@ def build_data_completeness(df) -> list:
 
 def specs(tables: set[str]) -> list[TableSpec]:
     """The mart specs for the tables present in `marts` (names without schema)."""
-    out = [TableSpec(SUITE, "marts.dim_region", build_dim_region, index_columns=[]),
+    out = [TableSpec(SUITE, "marts.dim_region", build_dim_region, index_columns=["region_code", "region_name"]),
            TableSpec(SUITE, "marts.fct_indicator_value", build_fct_indicator_value,
                      index_columns=["region_code", "indicator_code", "year"])]
     if "fct_smart_city_index" in tables:
         out.append(TableSpec(SUITE, "marts.fct_smart_city_index", build_smart_city_index,
-                             index_columns=["region_code", "year"], prepare=prepare_smart_city_index))
+                             index_columns=["region_code", "year", "province_code", "peer_group", "cohort_year",
+                                            RANK_SCORE, "rank_national", "rank_in_province", "rank_in_cohort",
+                                            "rank_in_peer_group"],
+                             prepare=prepare_smart_city_index))
     if "fct_data_completeness" in tables:
-        out.append(TableSpec(SUITE, "marts.fct_data_completeness", build_data_completeness))
+        out.append(TableSpec(SUITE, "marts.fct_data_completeness", build_data_completeness,
+                             index_columns=["region_code", "source", "year"]))
     for name in sorted(tables):
         if re.search(r"particip|peserta|cohort", name):
-            out.append(TableSpec(SUITE, f"marts.{name}", build_participation))
+            out.append(TableSpec(SUITE, f"marts.{name}", build_participation,
+                                 index_columns=["region_code", "year", "participation_status"]))
     return out

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from expectations.spec import CRITICAL, WARNING, TableSpec, current_year, expect, is_in, is_null, present
+from expectations.spec import WARNING, TableSpec, current_year, expect, is_in, is_null, present
 from smartcity import reference
 
 ROW_COUNT_TOLERANCE = 0.25
@@ -88,7 +88,7 @@ def prepare_bps(df):
     if present(df, "vervar_id", "vervar_label"):
         pairs = df[["vervar_id", "vervar_label"]].drop_duplicates()
         mapping = {(a, b): resolve_bps_region(a, b) for a, b in pairs.itertuples(index=False)}
-        df["_region_code"] = [mapping[(a, b)] for a, b in zip(df["vervar_id"], df["vervar_label"])]
+        df["_region_code"] = [mapping[(a, b)] for a, b in zip(df["vervar_id"], df["vervar_label"], strict=True)]
     if "unit" in df.columns:
         df["_unit_kind"] = df["unit"].map(_unit_kind)
     return df

@@ -9,23 +9,27 @@ Engine: tables are read from DuckDB into pandas DataFrames (the DuckDB file open
 validated through a GX pandas data source (`add_dataframe_asset` + whole-dataframe batch definition). GX's
 SQL data source over duckdb-engine fails every expectation in GX 1.x, so it is not used.
 
-Context: an *ephemeral* GX context with one file-backed Data Docs site at `docs_dir`. Suites live as code
-in this package and are rebuilt on every run from the data's shape (which tables and indicators exist), so
-a file context's stored suites, checkpoints and `great_expectations.yml` would only be a second copy to
-keep in sync - and a run with another `docs_dir` (tests, CI) would have to rewrite that committed config.
-History lives in `quality.validation_results`; Data Docs show the latest run of each suite.
+Context: an *ephemeral* GX context configured in code: suites, data sources and validation definitions in
+memory, the validation-results store and the Data Docs site on disk under `docs_dir` (results in
+`docs_dir/.results/`, newest 20 runs per suite). Suites live as code in this package and are rebuilt on
+every run from the data's shape (which tables and indicators exist), so a file context's stored suites,
+checkpoints and `great_expectations.yml` would only be a second copy to keep in sync - and a run with
+another `docs_dir` (tests, CI) would have to rewrite that committed config. Because the results store is
+on disk, the Data Docs index shows the raw and the mart validations (separate Airflow tasks) and recent
+history. The full history lives in `quality.validation_results`.
 GX is imported inside functions only (5-8 s import)."""
 from __future__ import annotations
 
 import json
 import math
 import os
+import re
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from expectations import marts as marts_suite
 from expectations import raw as raw_suite
@@ -38,6 +42,8 @@ RAW = "raw"
 REQUIRED_MART_TABLES = ("dim_region", "fct_indicator_value")
 SAMPLE_ROWS = 5
 STATE_FILE = "raw_row_counts.json"
+RESULTS_SUBDIR = ".results"     # GX validation results store under the Data Docs folder
+KEEP_RUNS_IN_DOCS = 20          # runs per suite kept in the results store (and so in the Data Docs)
 
 
 class QualityGateFailed(Exception):
@@ -315,18 +321,25 @@ class _GXSession:
         self.gx = gx
         self.docs_dir = Path(docs_dir)
         self.docs_dir.mkdir(parents=True, exist_ok=True)
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        for site, config in dict(self.context.config.data_docs_sites or {}).items():
-            self.context.delete_data_docs_site(site)   # the default site points at a throwaway temp dir
-            _remove_empty_dir(((config or {}).get("store_backend") or {}).get("base_directory"))
-        self.context.add_data_docs_site("smartcity", {
+        from great_expectations.data_context.types.base import (DataContextConfig,
+                                                                InMemoryStoreBackendDefaults)
+
+        config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+        # validation results persist next to the Data Docs, so the index lists the raw and the mart runs
+        # (separate tasks) and the recent history; suites stay in memory (they are code)
+        self.results_dir = self.docs_dir / RESULTS_SUBDIR
+        config.stores[config.validation_results_store_name] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(self.results_dir)}}
+        config.data_docs_sites = {"smartcity": {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(self.docs_dir)},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        }}
+        self.context = gx.get_context(project_config=config, mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("smartcity")
         self.run_identifier = RunIdentifier(run_name=run_id, run_time=run_time)
         self.validated = 0
@@ -355,7 +368,14 @@ class _GXSession:
     def build_docs(self) -> Path | None:
         if not self.validated:
             return None
-        self.context.build_data_docs(site_names=["smartcity"])
+        _prune_results(self.results_dir, KEEP_RUNS_IN_DOCS)
+        _prune_results(self.docs_dir / "validations", KEEP_RUNS_IN_DOCS)
+        # render this run's pages only (older pages stay on disk); the index lists every stored result
+        store = self.context.validation_results_store
+        current = [k for k in store.list_keys()
+                   if getattr(k.run_id, "run_name", None) == self.run_identifier.run_name
+                   and getattr(k.run_id, "run_time", None) == self.run_identifier.run_time]
+        self.context.build_data_docs(site_names=["smartcity"], resource_identifiers=current or None)
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
 
@@ -463,14 +483,28 @@ def _json_default(value: Any):
     return str(value)
 
 
-def _remove_empty_dir(path: str | None) -> None:
-    import tempfile
+_RUN_TIME_DIR = re.compile(r"^\d{8}T\d{6}(\.\d+)?Z$")
 
-    if path and Path(path).parent == Path(tempfile.gettempdir()):
-        try:
-            Path(path).rmdir()
-        except OSError:
-            pass
+
+def _prune_results(results_dir: Path, keep: int) -> None:
+    """Keep the newest `keep` runs of each suite in a GX results tree laid out as
+    <suite path>/<run_name>/<run_time>/<batch>.(json|html); a run folder is one whose children are
+    run-time folders."""
+    import shutil
+
+    if not results_dir.is_dir():
+        return
+    runs_by_suite: dict[Path, list[Path]] = {}
+    for folder in results_dir.rglob("*"):
+        if folder.is_dir() and _RUN_TIME_DIR.match(folder.name):
+            run = folder.parent
+            runs_by_suite.setdefault(run.parent, [])
+            if run not in runs_by_suite[run.parent]:
+                runs_by_suite[run.parent].append(run)
+    for runs in runs_by_suite.values():
+        runs.sort(key=lambda p: p.stat().st_mtime)
+        for old in runs[:-keep] if len(runs) > keep else []:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _safe(text: str) -> str:
@@ -482,10 +516,6 @@ def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps(data, default=_json_default, indent=2, ensure_ascii=False))
     os.replace(tmp, path)
-
-
-def iter_results(result: AuditResult) -> Iterable[ExpectationResult]:
-    return iter(result.results)
 
 
 __all__ = ["audit", "audit_raw", "record_results", "AuditResult", "ExpectationResult", "QualityGateFailed",

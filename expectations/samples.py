@@ -31,7 +31,14 @@ def build_sample_warehouse(path: str | Path, years: Sequence[int] = tuple(range(
         "region_name": [r["nama"] for r in regions],
         "region_type": [r["jenis"] for r in regions],
         "province_code": [r["kode_provinsi"] for r in regions],
+        "peer_group": [r["jenis"].lower() for r in regions],
     })
+    cohorts: dict[str, int] = {}
+    for p in reference.participants():
+        if p["kode_kemendagri"]:
+            cohorts[p["kode_kemendagri"]] = min(int(p["tahun_kohort"]), cohorts.get(p["kode_kemendagri"], 9999))
+    dim["cohort_year"] = pd.array([cohorts.get(c) for c in dim["region_code"]], dtype="Int64")
+    dim["is_participant"] = dim["cohort_year"].notna()
     codes = dim["region_code"].tolist()
     n = len(codes) * len(indicators) * len(years)
     fact = pd.DataFrame({
@@ -55,16 +62,45 @@ def build_sample_warehouse(path: str | Path, years: Sequence[int] = tuple(range(
         con.execute(f"create table marts.build_info as select {int(version)} as version, "
                     f"{n} as fact_rows")
         if extra_tables:
-            con.execute("""create table marts.fct_smart_city_index as
-                select region_code, year, round(random() * 5, 2) as index_score,
-                       cast(row_number() over (partition by year order by region_code) as integer) as rank_national
-                from marts.dim_region cross join (select unnest(range(2018, 2024)) as year)""")
-            con.execute("""create table marts.fct_data_completeness as
-                select indicator_code, year, 0.9 as completeness from marts.fct_indicator_value
-                group by all""")
+            _add_extra_tables(con)
         con.unregister("dim")
         con.unregister("fact")
         con.execute("checkpoint")
     finally:
         con.close()
     return path
+
+
+def _add_extra_tables(con) -> None:
+    """fct_smart_city_index, fct_data_completeness, dim_program_participation with the warehouse's columns."""
+    con.execute("""create table marts.fct_smart_city_index as
+        with base as (
+            select d.region_code, y.year, d.province_code, d.peer_group,
+                   cast(d.cohort_year as integer) as cohort_year,
+                   coalesce(d.cohort_year <= y.year, false) as is_participant,
+                   round(hash(d.region_code || y.year) % 10000 / 100.0, 2) as indicator_index,
+                   case when d.cohort_year <= y.year then round(hash(y.year || d.region_code) % 500 / 100.0, 2)
+                   end as evaluation_index
+            from marts.dim_region d cross join (select unnest(range(2018, 2024)) as year) y),
+        scored as (select *, coalesce(evaluation_index * 20, indicator_index) as composite_score from base)
+        select *,
+               cast(rank() over (partition by year order by composite_score desc) as integer) as rank_national,
+               cast(rank() over (partition by year, province_code order by composite_score desc) as integer)
+                   as rank_in_province,
+               cast(case when cohort_year is not null then rank() over (partition by year, cohort_year
+                   order by composite_score desc) end as integer) as rank_in_cohort,
+               cast(rank() over (partition by year, peer_group order by composite_score desc) as integer)
+                   as rank_in_peer_group,
+               composite_score - lag(composite_score) over (partition by region_code order by year)
+                   as composite_score_change
+        from scored""")
+    con.execute("""create table marts.fct_data_completeness as
+        select region_code, 'bps' as source, year, 10 as n_indicators_expected,
+               count(*) as n_indicators_present, count(*) / 10.0 as coverage_ratio, false as is_stale
+        from marts.fct_indicator_value group by all""")
+    con.execute("""create table marts.dim_program_participation as
+        select d.region_code, y.year, cast(d.cohort_year as integer) as cohort_year,
+               case when d.cohort_year is null then 'never' when d.cohort_year <= y.year then 'participant'
+                    else 'not_yet' end as participation_status,
+               coalesce(d.cohort_year <= y.year, false) as is_participant
+        from marts.dim_region d cross join (select unnest(range(2015, 2025)) as year) y""")

@@ -63,7 +63,8 @@ class TableSpec:
 
     @property
     def gx_suite_name(self) -> str:
-        return f"{self.suite}.{self.table}".replace("/", ".")
+        name = self.table if self.table.startswith(f"{self.suite}.") else f"{self.suite}.{self.table}"
+        return name.replace("/", ".")
 
 
 def present(df: "pd.DataFrame", *columns: str) -> bool:

@@ -23,7 +23,8 @@ from extractors.connections import get_connection
 from extractors.errors import BpsApiError, ExtractError
 from extractors.http import HttpClient, default_client
 from extractors.numbers import parse_number
-from extractors.secrets import get_logger, redact
+from extractors.parallel import checked_pages
+from extractors.secrets import get_logger
 
 log = get_logger(__name__)
 
@@ -99,16 +100,11 @@ class BpsClient:
         yield from items
         pages = int(info.get("pages") or 1)
         rest = range(2, pages + 1)
-        if not rest:
-            return
         fetch = lambda p: self.list_page(model, domain, p, filters=filters, trace=trace)[1]  # noqa: E731
-        if parallel and len(rest) > 1:
-            with ThreadPoolExecutor(max_workers=min(self.http.max_per_host, len(rest))) as pool:
-                for page_items in pool.map(fetch, rest):
-                    yield from page_items
-        else:
-            for page in rest:
-                yield from fetch(page)
+        window = self.http.max_per_host if parallel else 1
+        for page_items in checked_pages(fetch, rest, lambda x: x, window, first=items,
+                                        what=f"BPS list {model} domain {domain} page"):
+            yield from page_items
 
     # --- dynamic and static tables --------------------------------------------------------------------
     def data(self, domain: str, var: str | int, th: str | int | None = None, *,
@@ -169,8 +165,11 @@ def _value_parser(values: Iterable[Any]):
         and (len(strings) >= 3 or any(s.count(".") > 1 for s in strings)))
     if not indonesian:
         return _value
-    return lambda raw: raw if raw is None else (float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool)
-                                                 else parse_number(raw).value)
+    def indonesian(raw: Any) -> float | None:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        return None if raw is None else parse_number(raw).value
+    return indonesian
 
 
 def _region_code(domain: str, vervar_id: str, vervar_label: str) -> str | None:
@@ -410,7 +409,7 @@ def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
             continue  # the "(1) (2) (3)" column-number row of BPS tables
         record: dict[str, Any] = {}
         dashes = []
-        for name, value in zip(columns, values):
+        for name, value in zip(columns, values, strict=False):
             if value in ("-", "–", "—"):
                 dashes.append(name)
                 value = None
@@ -501,4 +500,4 @@ def _num_key(value: str):
 
 
 __all__ = ["BpsClient", "decode_data", "parse_statictable", "land_observations", "land_statictable",
-           "extract_national", "load_indicator_vars", "OBSERVATION_SCHEMA", "redact"]
+           "extract_national", "load_indicator_vars", "OBSERVATION_SCHEMA"]

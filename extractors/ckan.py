@@ -9,6 +9,7 @@
 - `success: false` becomes a typed error (not found, not authorised, validation)."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ from extractors.errors import (
     ExtractError,
 )
 from extractors.http import HttpClient, default_client, host_of
-from extractors.parallel import ordered_map
+from extractors.parallel import checked_pages
 from extractors.secrets import get_logger
 
 log = get_logger(__name__)
@@ -139,7 +140,8 @@ class CkanClient:
         if organization:
             fq.append(f"organization:{organization}")
         if since:
-            fq.append(f"metadata_modified:{{{_solr_time(since)} TO *]")
+            # inclusive range (portals' fq parsers vary); `_newer` drops the boundary package client-side
+            fq.append(f"metadata_modified:[{_solr_time(since)} TO *]")
         base = {"q": q, "sort": "metadata_modified asc, id asc" if since else "id asc"}
         if fq:
             base["fq"] = " AND ".join(fq)
@@ -157,7 +159,8 @@ class CkanClient:
         if len(results) < page:  # the portal caps rows lower than we asked: use its page size
             page = len(results)
         starts = range(page, count, page)
-        for result in ordered_map(fetch, starts, self.http.max_per_host):
+        for result in checked_pages(fetch, starts, lambda r: r.get("results") or [], self.http.max_per_host,
+                                    first=first, what="package_search start"):
             batch = result.get("results") or []
             yield from self._newer(batch, since)
             if len(batch) < page:
@@ -194,7 +197,8 @@ class CkanClient:
             return
         if total is not None and not first.get("total_was_estimated"):
             offsets = range(limit, int(total), limit)
-            for page in ordered_map(fetch, offsets, self.http.max_per_host):
+            for page in checked_pages(fetch, offsets, lambda r: r.get("records") or [], self.http.max_per_host,
+                                      first=first, what=f"datastore_search {resource_id} offset"):
                 batch = page.get("records") or []
                 if not batch:
                     return
@@ -202,15 +206,15 @@ class CkanClient:
                 if len(batch) < limit:
                     return
             return
-        offset = limit
-        while True:  # estimated total: plain sequential paging until an empty or short page
-            batch = fetch(offset).get("records") or []
+        offsets = itertools.count(limit, limit)  # estimated total: sequential until an empty or short page
+        for page in checked_pages(fetch, offsets, lambda r: r.get("records") or [], 1, first=first,
+                                  what=f"datastore_search {resource_id} offset"):
+            batch = page.get("records") or []
             if not batch:
                 return
             yield fields, batch
             if len(batch) < limit:
                 return
-            offset += limit
 
     # --- downloads ------------------------------------------------------------------------------------
     def download_resource(self, resource: dict, dest_dir: Path | str, *, max_bytes: int = DEFAULT_MAX_DOWNLOAD,
@@ -236,6 +240,10 @@ class CkanClient:
 
 
 def package_row(portal: str, pkg: dict) -> dict:
+    if "metadata_modified" not in pkg or "id" not in pkg:
+        # without it the incremental cursor cannot move: refuse instead of landing half-understood rows
+        raise CkanError(f"CKAN {portal}: package without id/metadata_modified (schema drift?); "
+                        f"keys: {sorted(pkg)[:15]}")
     org = pkg.get("organization") or {}
     return {
         "portal": portal,
@@ -290,10 +298,11 @@ def extract_datastore(raw_dir, portal: str, resource_id: str, run_id: str, *,
     client = client or CkanClient.from_env(portal)
     with landing.PartitionWriter(raw_dir, SOURCE, "datastore", {"portal": portal, "resource": resource_id},
                                  run_id) as part:
-        fields: list = []
+        declared: list = []
         for fields, records in client.datastore_pages(resource_id, limit=limit, trace=part.requests):
+            declared = fields
             part.write(records)
-        part.extra.update(fields=[{"id": f.get("id"), "type": f.get("type")} for f in fields])
+        part.extra.update(fields=[{"id": f.get("id"), "type": f.get("type")} for f in declared])
     return landing.summary(part.manifest)
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
 from extractors.errors import (
@@ -134,8 +135,10 @@ class HttpClient:
     """Shared by every extractor of a process so the per-host limits hold across sources."""
 
     def __init__(self, *, max_per_host: int = 8, min_interval: float = 0.0,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: Retry | None = None):
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: Retry | None = None,
+                 body_attempts: int = 3):
         self.max_per_host = max_per_host
+        self.body_attempts = body_attempts
         self.min_interval = min_interval
         self.timeout = timeout
         self.session = requests.Session()
@@ -207,8 +210,13 @@ class HttpClient:
                           error_json_ok: bool = False) -> tuple[Any, requests.Response]:
         """Parsed JSON plus the response (for Link headers). `error_json_ok`: return the JSON body of a
         4xx answer (CKAN reports `success:false` with 404/403/409) instead of raising."""
-        response = self.get(url, params=params, headers=headers, trace=trace)
-        return parse_json_response(response, error_json_ok=error_json_ok), response
+        for attempt in Retrying(retry=retry_if_exception_type(InvalidJSONError), reraise=True,
+                                stop=stop_after_attempt(self.body_attempts),
+                                wait=wait_exponential(multiplier=0.1, max=2)):
+            with attempt:  # a body cut short is a transport fault: status retries cannot see it
+                response = self.get(url, params=params, headers=headers, trace=trace)
+                return parse_json_response(response, error_json_ok=error_json_ok), response
+        raise AssertionError("unreachable")  # Retrying re-raises the last error
 
     # --- downloads ------------------------------------------------------------------------------------
     def download(self, url: str, dest: Path | str, *, max_bytes: int, allowed_hosts: set[str] | None = None,
@@ -303,7 +311,9 @@ def parse_json_response(response: requests.Response, *, error_json_ok: bool = Fa
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         if response.status_code >= 400:
             _raise_for_status(response.status_code, host, url, content_type, body)
-        truncated = isinstance(exc, json.JSONDecodeError) and exc.pos >= len(body.rstrip()) - 1
+        # a cut body fails at its end, or inside a string/array that never closes
+        truncated = isinstance(exc, json.JSONDecodeError) and (
+            exc.pos >= len(body.rstrip()) - 1 or exc.msg.startswith("Unterminated"))
         what = "truncated JSON" if truncated else "invalid JSON"
         raise InvalidJSONError(f"{host} answered {what} ({len(body)} bytes): {getattr(exc, 'msg', exc)}",
                                host=host, url=url) from None

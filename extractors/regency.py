@@ -17,6 +17,7 @@ from extractors import landing
 from extractors.connections import get_connection
 from extractors.errors import ExtractError, RegistryError
 from extractors.http import HttpClient, default_client
+from extractors.parallel import page_signature
 from extractors.secrets import get_logger, register
 
 log = get_logger(__name__)
@@ -128,7 +129,7 @@ class RegencyClient:
             params[entity.size_param] = entity.page_size
         if since is not None and entity.since_param:
             params[entity.since_param] = since
-        page = 1
+        page, previous = 1, None
         for _ in range(MAX_PAGES):
             if entity.paging == "page":
                 params[entity.page_param] = page
@@ -137,6 +138,17 @@ class RegencyClient:
             if not isinstance(records, list):
                 raise ExtractError(f"regency {self.system.name}/{entity.name}: no record list at "
                                    f"{entity.record_path!r}")
+            signature = page_signature(records)
+            if signature is not None and signature == previous:
+                # a server under load answered this page with the previous one: ask once more
+                body, response = self.http.get_json_response(url, params=params, headers=self.headers,
+                                                              trace=trace)
+                records = dig(body, entity.record_path) or []
+                if page_signature(records) == previous:
+                    raise ExtractError(f"regency {self.system.name}/{entity.name}: a page repeats the "
+                                       "previous one (server paging fault)")
+                signature = page_signature(records)
+            previous = signature
             yield from records
             if entity.paging == "page":
                 if not records or (entity.size_param and len(records) < entity.page_size):
@@ -172,8 +184,15 @@ def extract_entity(raw_dir, client: RegencyClient, entity: Entity, run_id: str, 
         cursor, fetched = since, 0
         for record in client.records(entity, since=since, trace=part.requests):
             row = flatten(record)
+            if entity.cursor_field and entity.cursor_field not in row:
+                # the incremental cursor would silently stop moving: fail loudly instead
+                raise ExtractError(f"regency {system}/{entity.name}: record without {entity.cursor_field!r} "
+                                   f"(schema drift?); fields: {sorted(row)[:15]}")
             if entity.primary_key:
-                seen.add(str(row.get(entity.primary_key)))
+                key = str(row.get(entity.primary_key))
+                if key in seen:  # `updated_since` is inclusive and pages can shift: one row per id
+                    continue
+                seen.add(key)
             if entity.cursor_field:
                 cursor = _max_cursor(cursor, row.get(entity.cursor_field))
             part.write([row])

@@ -48,10 +48,13 @@ def _index() -> dict[str, list[tuple[str, str, str]]]:
             if alias:
                 index[name_key(split_kind(alias)[1])].add(entry)
         index[name_key(split_kind(r["nama"])[1])].add(entry)
-    for r in reference.load("kabupaten_kota_perubahan_kode_2021_2025"):
-        kind, short = split_kind(r["nama_2021"])
-        for entry in (e for e in index.get(name_key(short), ()) if e[0] == r["kode_kemendagri_2025"]):
-            index[name_key(short)].add(entry)
+    by_code = {r["kode_kemendagri"]: r for r in reference.regions()}
+    for r in reference.load("kabupaten_kota_perubahan_kode_2021_2025"):  # pre-2022 names, current codes
+        current = by_code.get(r["kode_kemendagri_2025"])
+        if current:
+            entry = (current["kode_kemendagri"], current["jenis"], current["kode_provinsi"],
+                     current["kode_bps_2018"][:2])
+            index[name_key(split_kind(r["nama_2021"])[1])].add(entry)
     return {k: sorted(v) for k, v in index.items()}
 
 
@@ -60,9 +63,10 @@ def match_region(name: str | None, *, province: str | None = None, bps_province:
     """Kemendagri code for a free-text region name.
 
     `province`: a Kemendagri province code narrowing the search; `bps_province`: the same by the 2-digit
-    BPS province code (BPS domains still group the 2022 Papua provinces under the old ones). `unprefixed_kind`: what a name without
-    'Kota'/'Kabupaten' means when both exist (BPS labels kabupaten bare and cities as 'Kota X', so BPS
-    callers pass 'Kabupaten'; spreadsheets pass None and such rows are ambiguous)."""
+    BPS province code (BPS domains still group the 2022 Papua provinces under the old ones).
+    `unprefixed_kind`: what a name without 'Kota'/'Kabupaten' means when both exist (BPS labels kabupaten
+    bare and cities as 'Kota X', so BPS callers pass 'Kabupaten'; spreadsheets pass None and such rows
+    are ambiguous)."""
     if name is None or not str(name).strip():
         return Match(None, "empty region name")
     kind, short = split_kind(str(name))

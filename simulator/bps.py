@@ -135,9 +135,10 @@ class Bps:
     # -- routing -----------------------------------------------------------------------------------
     def handle(self, req) -> Response:
         parts = [p for p in req.parts if p]
-        args = dict(zip(parts[3::2], parts[4::2])) if parts[:1] == ["list"] or parts[:1] == ["view"] else {}
+        paired = parts[:1] in (["list"], ["view"])
+        args = dict(zip(parts[3::2], parts[4::2], strict=False)) if paired else {}
         if parts[:1] == ["domain"]:                                     # the real domain endpoint
-            args = dict(zip(parts[1::2], parts[2::2]))
+            args = dict(zip(parts[1::2], parts[2::2], strict=False))
             parts = ["list", "model", "domain"]
         args.update({k: v for k, v in req.query.items() if k not in args})
         key = args.get("key")
@@ -316,7 +317,7 @@ class Bps:
                " </tr>", " <tr height=20 style='height:15.0pt'>"]
         out += [f"  <td height=20 class=xl67 style='height:15.0pt;border-top:none'>{YEARS[y]}</td>" for y in years]
         out.append(" </tr>")
-        for (_, label), row in zip(vervar, cube):
+        for (_, label), row in zip(vervar, cube, strict=True):
             out.append(" <tr height=20 style='height:15.0pt'>")
             out.append(f"  <td height=20 class=xl68 style='height:15.0pt;border-top:none'>{label}</td>")
             for y in years:

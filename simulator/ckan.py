@@ -28,7 +28,7 @@ def _int(params: dict, name: str, default: int, lo: int = 0) -> int:
     except (TypeError, ValueError):
         raise ActionError(409, "Validation Error", {name: ["Invalid integer"]}) from None
     if value < lo:
-        raise ActionError(409, "Validation Error", {name: [f"Must be a natural number"]})
+        raise ActionError(409, "Validation Error", {name: ["Must be a natural number"]})
     return value
 
 
@@ -73,7 +73,8 @@ class Ckan:
                                                                             "decode request body"))
             fn = getattr(self, f"act_{action}", None)
             if fn is None:
-                return _error(help_url, ActionError(400, "Bad request", f"Bad request - Action name not known: {action}"))
+                unknown = f"Bad request - Action name not known: {action}"
+                return _error(help_url, ActionError(400, "Bad request", unknown))
             try:
                 result, page = fn(portal, params, root, req.page_shift)
             except ActionError as exc:
@@ -126,8 +127,9 @@ class Ckan:
                 continue
             found.sort(key=lambda p: (str(p.get(field, "")), p["id"]), reverse=order.strip() == "desc")
         offset = max(0, start - shift * rows)
-        return {"count": len(found), "facets": {}, "results": [self._out(p, root) for p in found[offset: offset + rows]],
-                "sort": sort, "search_facets": {}}, start // max(rows, 1) + 1
+        results = [self._out(p, root) for p in found[offset: offset + rows]]
+        return {"count": len(found), "facets": {}, "results": results, "sort": sort,
+                "search_facets": {}}, start // max(rows, 1) + 1
 
     def act_datastore_search(self, portal, params, root, shift):
         rid = str(params.get("resource_id", params.get("id", "")))

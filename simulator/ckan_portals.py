@@ -13,6 +13,7 @@ import numpy as np
 from simulator.sheets import csv_bytes, xlsx_bytes
 from simulator.textfmt import id_number, slug
 from simulator.world import AS_OF, YEARS, World, stable_id
+from smartcity import reference
 
 THEMES = ("Jumlah Penduduk Menurut Kecamatan", "Data Sekolah Dasar dan Menengah", "Jumlah Fasilitas Kesehatan",
           "Panjang Jalan Menurut Kondisi", "Data Usaha Mikro Kecil dan Menengah", "Jumlah Pengaduan Masyarakat",
@@ -46,7 +47,8 @@ class Table:
 
     def records(self, offset: int, limit: int) -> list[dict]:
         names = [f for f, _ in self.fields]
-        return [{"_id": i + 1, **dict(zip(names, self.row(i)))} for i in range(offset, min(self.total, offset + limit))]
+        end = min(self.total, offset + limit)
+        return [{"_id": i + 1, **dict(zip(names, self.row(i), strict=True))} for i in range(offset, end)]
 
     def csv_chunks(self, chunk: int = 20000) -> Iterator[bytes]:
         yield csv_bytes([[f for f, _ in self.fields]])
@@ -109,7 +111,8 @@ def _tag(portal: str, name: str) -> dict:
 def _resource(portal, pkg_name, k, name, fmt, mimetype, created, size, datastore=False, ext=None) -> dict:
     rid = stable_id(portal, "res", pkg_name, k)
     pid = stable_id(portal, "pkg", pkg_name)
-    filename = f"{slug(name)}.{ext or fmt.lower()}"
+    stem = name.rsplit(".", 1)[0] if name.lower().endswith((".csv", ".xlsx", ".png")) else name
+    filename = f"{slug(stem)}.{ext or fmt.lower()}"
     return {"cache_last_updated": None, "cache_url": None, "created": ts(created), "datastore_active": datastore,
             "description": name, "format": fmt, "hash": "", "id": rid, "last_modified": ts(created),
             "metadata_modified": ts(created), "mimetype": mimetype, "mimetype_inner": None, "name": name,
@@ -190,7 +193,7 @@ def _jatim_label(region: dict) -> str:
 
 def jatim(world: World, served: np.ndarray) -> Portal:
     portal = Portal("jatim", "Open Data Jawa Timur")
-    catalogue = {r["kode"]: r for r in __import__("smartcity.reference", fromlist=["x"]).indicators()}
+    catalogue = {r["kode"]: r for r in reference.indicators()}
     orgs = {k: _org("jatim", k, t, f"{t} Provinsi Jawa Timur", datetime(2019, 3, 1)) for k, t in
             [("diskominfo", "Dinas Komunikasi dan Informatika"), ("bappeda", "Badan Perencanaan Pembangunan Daerah"),
              ("dinkes", "Dinas Kesehatan"), ("disnakertrans", "Dinas Tenaga Kerja dan Transmigrasi")]}
@@ -208,7 +211,8 @@ def jatim(world: World, served: np.ndarray) -> Portal:
         table = _indicator_table(world, code, rows, _jatim_label)
         portal.tables[res[0]["id"]] = table
         portal.files[res[0]["id"]] = lambda t=table: ("text/csv", t.csv_chunks())
-        portal.files[res[1]["id"]] = lambda t=table, title=title, unit=ind["satuan"]: (XLSX_MIME, _year_xlsx(t, title, unit))
+        portal.files[res[1]["id"]] = lambda t=table, title=title, unit=ind["satuan"]: (
+            XLSX_MIME, _year_xlsx(t, title, unit))
         portal.packages.append(_package("jatim", org, name, title, f"{title}. Satuan: {ind['satuan']}.",
                                         created, modified, res, tags=[ind["dimensi"]]))
     _big_table(portal, orgs["diskominfo"], rows, world)
@@ -250,10 +254,9 @@ def _big_table(portal: Portal, org: dict, rows: np.ndarray, world: World) -> Non
 
 
 def muaraenim(world: World, served: np.ndarray) -> Portal:
-    from smartcity import reference
     portal = Portal("muaraenim", "Satu Data Muara Enim")
     catalogue = {r["kode"]: r for r in reference.indicators()}
-    created = datetime(2026 - 8, 2, 18, 4, 19, 52, 146441)
+    created = datetime(2018, 2, 18, 4, 19, 52, 146441)
     orgs = {k: _org("muaraenim", k, t, f"{t} Muara Enim", created) for k, t in
             [("diskominfo", "Diskominfo"), ("bappeda", "Bappeda"), ("dinkes", "Dinas Kesehatan")]}
     portal.organizations = list(orgs.values())
@@ -284,7 +287,7 @@ def muaraenim(world: World, served: np.ndarray) -> Portal:
                                     when + timedelta(minutes=2), res,
                                     extras=[("2023", "75"), ("2024", "77"), ("Tahun 2022", "75")],
                                     tags=["Dinas Komunikasi Informastika Statistik dan Persandian"]))
-    for code in ("SL05", "SL06"):     # the province-wide share of a few indicators, per kecamatan-less region
+    for code in ("SL05", "SL06"):     # one small table per indicator, the region by its full name
         ind = catalogue[code]
         pname = f"{slug(ind['nama_id'])}-muara-enim"
         t = _indicator_table(world, code, np.array([i]), lambda r: r["nama"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 
@@ -13,7 +14,10 @@ from openpyxl.styles import Alignment, Font
 FIXED = datetime(2025, 1, 31)
 
 
-def xlsx_bytes(sheets: list[tuple[str, str, list[list], list[tuple[int, int, int, int]], list[list], list[str]]]) -> bytes:
+Sheet = tuple[str, str, list[list], list[tuple[int, int, int, int]], list[list], list[str]]
+
+
+def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     """sheets: (sheet name, title, header rows, merges (r1, c1, r2, c2) 1-based within the header,
     body rows, footnotes). The title sits in row 1, a blank row 2, the header from row 3."""
     wb = Workbook()
@@ -46,8 +50,10 @@ def _stable_zip(data: bytes) -> bytes:
     src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6]),
-                         src.read(info.filename), zipfile.ZIP_DEFLATED)
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":      # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + FIXED.isoformat().encode() + b"Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -24,5 +24,5 @@ def slug(text: str) -> str:
 
 def bps_label(region: dict[str, str]) -> str:
     """BPS style label: 'Pinrang' for a kabupaten, 'Kota Parepare' for a kota."""
-    name = region["nama_bps_2018"].title().replace("Kep.", "Kep.").strip()
+    name = region["nama_bps_2018"].title().strip()
     return f"Kota {name}" if region["jenis"] == "Kota" else name

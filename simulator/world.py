@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from simulator.indicators import EFFECTS, NO_EFFECT, SELECTION_SD, SPECIAL, SPECS
+from simulator.indicators import EFFECTS, NO_EFFECT, SELECTION_SD, SPECS
 from smartcity import reference
 
 YEARS = tuple(range(2015, 2025))
@@ -230,6 +230,6 @@ def planted_truth(seed: int = 0) -> dict:
         "participants": [{"region_code": w.regions[i]["kode_kemendagri"], "name": w.regions[i]["nama"],
                           "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG}
                          for i in np.flatnonzero(w.cohort > 0)],
-        "evaluation_weights": {str(y): dict(zip(COMPONENTS, map(float, row)))
-                               for y, row in zip(YEARS, weights_by_year())},
+        "evaluation_weights": {str(y): dict(zip(COMPONENTS, map(float, row), strict=True))
+                               for y, row in zip(YEARS, weights_by_year(), strict=True)},
     }

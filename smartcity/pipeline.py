@@ -150,13 +150,20 @@ def extract_regency_entity(system: str, entity: str, run_id: str, settings: Sett
 
 
 def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> dict:
+    """Every file in the drop folder; a file that cannot be read fails the task after the others landed."""
     from extractors import spreadsheet
 
     settings = settings or get_settings()
-    summary = spreadsheet.extract_drop_folder(settings.drop_dir, settings.raw_dir, settings.quarantine_dir, run_id)
-    report("extract", f"spreadsheets: {summary.get('files', 0)} files, {summary.get('rows', 0):,} rows landed, "
-                      f"{summary.get('quarantined', 0):,} quarantined", source="spreadsheet")
-    return {"source": "spreadsheet", **{k: summary.get(k) for k in ("files", "rows", "quarantined")}}
+    files = spreadsheet.extract_drop_folder(settings.drop_dir, settings.raw_dir, settings.quarantine_dir, run_id)
+    rows = sum(f.get("row_count") or 0 for f in files)
+    quarantined = sum(f.get("quarantined") or 0 for f in files)
+    failed = [f for f in files if f.get("status") == "failed"]
+    report("extract", f"spreadsheets: {len(files)} files, {rows:,} rows landed, {quarantined:,} rows quarantined",
+           source="spreadsheet", rows=rows, quarantined=quarantined)
+    if failed:
+        raise RuntimeError(f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: "
+                           f"{failed[0]['error']}")
+    return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined}
 
 
 def summarise_extracts(source: str, summaries: list[dict]) -> dict:

@@ -60,3 +60,16 @@
 {% macro duckdb__safe_cast_date(expr) -%}
     try_cast(substr(trim(cast({{ expr }} as varchar)), 1, 10) as date)
 {%- endmacro %}
+
+{#- Round a float to n decimals, returning float8 (PostgreSQL has round(numeric, int) only). -#}
+{% macro round_float(expr, n) -%}
+    {{ return(adapter.dispatch('round_float', 'smartcity')(expr, n)) }}
+{%- endmacro %}
+
+{% macro default__round_float(expr, n) -%}
+    cast(round(cast({{ expr }} as numeric), {{ n }}) as float8)
+{%- endmacro %}
+
+{% macro duckdb__round_float(expr, n) -%}
+    cast(round(cast({{ expr }} as double), {{ n }}) as float8)
+{%- endmacro %}

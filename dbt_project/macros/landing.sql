@@ -52,12 +52,16 @@
         {{ log('landing zone: no file matches ' ~ pattern ~ ' -> empty ' ~ node.source_name ~ '.' ~ node.name, info=true) }}
         {{ return(smartcity.empty_landing_relation(node)) }}
     {%- endif -%}
-    {%- set described = run_query('describe select * from ' ~ src) -%}
+    {#- Build the reader from the source's external_location template and var('raw_dir'), so that
+        the landing zone path has a single definition (dbt_project.yml var raw_dir). -#}
+    {%- set template = node.config.get('external_location') or meta.get('external_location') -%}
+    {%- set reader = template | replace('{raw_dir}', var('raw_dir') | replace("'", "''")) -%}
+    {%- set described = run_query('describe select * from ' ~ reader) -%}
     {%- set present = {} -%}
     {%- for row in described.rows -%}
         {%- do present.update({(row[0] | lower): (row[1] | lower)}) -%}
     {%- endfor -%}
-    {{ return(smartcity.landing_select(src, node, present)) }}
+    {{ return(smartcity.landing_select(reader, node, present)) }}
 {%- endmacro %}
 
 {% macro landing_select(relation, node, present) -%}

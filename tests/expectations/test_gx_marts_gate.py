@@ -64,6 +64,7 @@ BAD_DATA = {
     "missing_region": (
         f"delete from {FACT} where region_code = '94.04' and indicator_code = 'SL05'",
         "every one of the 514 regions has values for BPS indicator SL05", ["94.04"]),
+    "empty_fact_table": (f"delete from {FACT}", "the fact table is not empty", ["observed: 0"]),
     "null_value": (
         f"update {FACT} set value = null where region_code = '35.71' and indicator_code = 'SE04' and year = 2016",
         "every row has a value", ["35.71", "SE04"]),
@@ -119,24 +120,37 @@ def test_missing_required_table_is_critical_and_optional_tables_skip(tmp_path):
     assert "table is missing" in result.message()
 
 
-def test_smart_city_index_ranks_and_scale(tmp_path):
+def test_index_completeness_and_participation_tables(tmp_path):
     from expectations.samples import build_sample_warehouse
 
     path = build_sample_warehouse(tmp_path / "c.duckdb", extra_tables=True)
-    assert audit(path, tmp_path).success
+    good = audit(path, tmp_path)
+    assert good.success, good.message()
+    checked = {r.table_name for r in good.results}
+    assert {"marts.fct_smart_city_index", "marts.fct_data_completeness",
+            "marts.dim_program_participation"} <= checked
+    descriptions = {r.description for r in good.results}
+    assert "rank_in_cohort runs 1..n without gaps within each year/cohort_year" in descriptions
+    assert "rank_national agrees with composite_score (1 = highest) within each year" in descriptions
+
     con = duckdb.connect(str(path))
     con.execute("update marts.fct_smart_city_index set rank_national = rank_national + 1 "
                 "where year = 2020 and rank_national >= 10")
-    con.execute("update marts.fct_smart_city_index set index_score = 7.5 where region_code = '16.05' "
-                "and year = 2021")
-    con.execute("update marts.fct_data_completeness set completeness = 0.1")
+    con.execute("update marts.fct_smart_city_index set evaluation_index = 7.5 where region_code = '16.05' "
+                "and year = 2022")
+    con.execute("update marts.fct_data_completeness set coverage_ratio = 0.1")
+    con.execute("update marts.dim_program_participation set cohort_year = null "
+                "where region_code = '35.71' and year = 2020")
     con.close()
     result = audit(path, tmp_path)
-    descriptions = {f.description for f in result.critical_failures}
-    assert "rank_national runs 1..n without gaps within each year" in descriptions
-    assert "index_score is between 0 and 5 as defined" in descriptions
-    assert any("completeness threshold" in w.description for w in result.warnings)
-    assert "2020" in result.message() and "7.5" in result.message()
+    failed = {f.description for f in result.critical_failures}
+    assert "rank_national runs 1..n without gaps within each year" in failed
+    assert "rank_national agrees with composite_score (1 = highest) within each year" in failed
+    assert "evaluation_index is between 0 and 5 as defined" in failed
+    assert "no participant without a cohort year" in failed
+    assert any("coverage_ratio is at least 0.5" in w.description for w in result.warnings)
+    message = result.message()
+    assert "7.5" in message and "16.05" in message and "35.71" in message and "year=2020" in message
 
 
 def test_absent_optional_tables_are_not_validated(good_warehouse, tmp_path):

@@ -28,7 +28,8 @@ select
     region_code,
     year,
     weight_version,
-    cast(sum(score * weight) / sum(weight) as float8) as evaluation_index,
+    -- rounded to 4 decimals (the ministry publishes 2): exact and identical on every engine
+    {{ round_float('sum(score * weight) / sum(weight)', 4) }} as evaluation_index,
     cast(count(*) as integer) as n_components,
     count(*) = 5 as is_complete
 from weighted

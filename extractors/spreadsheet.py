@@ -1,0 +1,387 @@
+"""Spreadsheet drops (XLSX and CSV) as regional offices make them: a title row, merged multi-row headers,
+Indonesian numbers, UTF-8 or Windows-1252, one column per year, footnote digits glued to labels, region
+names instead of codes. Each file becomes tidy rows (region_name, region_code, indicator_code, year, value);
+rows that cannot be resolved go to quarantine with the reason, good rows land.
+
+Two layouts are recognised: one row per region (a region column; the indicator named in the title, the
+file name or an indicator column) and one row per indicator (an indicator column; the region named in the
+title or file name)."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pyarrow as pa
+
+from extractors import landing, regions
+from extractors.errors import SpreadsheetError
+from extractors.numbers import parse_number, parse_year, strip_footnote
+from extractors.secrets import get_logger
+from smartcity import reference
+
+log = get_logger(__name__)
+
+SOURCE = "spreadsheet"
+SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+TIDY_SCHEMA = pa.schema([
+    ("region_name", pa.string()), ("region_code", pa.string()), ("indicator_code", pa.string()),
+    ("measure", pa.string()), ("year", pa.int32()), ("value", pa.float64()), ("value_raw", pa.string()),
+    ("value_missing", pa.bool_()),
+    ("indicator_label", pa.string()), ("unit", pa.string()), ("source_file", pa.string()),
+    ("sheet", pa.string()), ("source_row", pa.int32()),
+])
+_REGION_HEADER = re.compile(r"kabupaten|kota|wilayah|daerah|region|kab\b", re.IGNORECASE)
+_INDICATOR_HEADER = re.compile(r"indikator|indicator|uraian", re.IGNORECASE)
+_UNIT_HEADER = re.compile(r"^(satuan|unit)\b", re.IGNORECASE)
+_CODE = re.compile(r"\b(PG|SG|SB|SE|SL|SS|SN)\d{2}\b")
+_TOTAL_ROW = re.compile(r"^(jumlah|total|provinsi|rata-rata|rata rata)\b", re.IGNORECASE)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]  # merged ranges filled with their top-left value
+    merged_rows: set[int] = field(default_factory=set)  # rows touched by a horizontal merge
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: the two encodings drops come in."""
+    try:
+        return codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def read_csv(path: Path) -> list[Sheet]:
+    text = decode_text(path.read_bytes())
+    rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
+    return [Sheet(path.stem, rows)]
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator that splits most lines into the same number of fields. csv.Sniffer is thrown off by
+    title lines above the table and by decimal commas inside ';'-separated files."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for delim in (";", ",", "\t", "|"):
+        counts = Counter(line.count(delim) for line in lines)
+        counts.pop(0, None)
+        if counts:
+            count, freq = counts.most_common(1)[0]
+            if (freq, count) > best_score:
+                best, best_score = delim, (freq, count)
+    return best
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    try:
+        # not read_only: merged ranges are only available on full worksheets (drops are small)
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad file
+        raise SpreadsheetError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    sheets = []
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        merged_rows: set[int] = set()
+        for rng in ws.merged_cells.ranges:
+            value = ws.cell(rng.min_row, rng.min_col).value
+            for r in range(rng.min_row, rng.max_row + 1):
+                if rng.max_col > rng.min_col:
+                    merged_rows.add(r - 1)
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
+                        rows[r - 1][c - 1] = value
+        if any(any(v not in (None, "") for v in row) for row in rows):
+            sheets.append(Sheet(ws.title, rows, merged_rows))
+    wb.close()
+    return sheets
+
+
+def read_file(path: Path) -> list[Sheet]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    if suffix in (".csv", ".txt"):
+        head = path.read_bytes()[:4]
+        if head.startswith(b"PK\x03\x04"):  # an XLSX named .csv (format and content disagree)
+            return read_xlsx(path)
+        return read_csv(path)
+    raise SpreadsheetError(f"{path.name}: unsupported file type {suffix!r}")
+
+
+# --- resolving indicators and regions -----------------------------------------------------------------
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _indicator_names() -> list[tuple[str, str]]:
+    """(normalised name, code): catalogue names in Indonesian and English, each also without its
+    parenthetical ('Persentase penduduk miskin (P0)' -> 'persentase penduduk miskin'), plus the labels
+    of the BPS variables that carry catalogue indicators."""
+    names: list[tuple[str, str]] = []
+    sources = [(r["kode"], r["nama_id"]) for r in reference.indicators()] + \
+        [(r["kode"], r["name_en"]) for r in reference.indicators()]
+    bps_vars = Path(reference.REFERENCE_DIR).parent / "bps_indicator_variables.csv"
+    if bps_vars.exists():
+        with open(bps_vars, newline="", encoding="utf-8") as fh:
+            sources += [(r["indicator_code"], r["var_label"]) for r in csv.DictReader(fh)]
+    for code, name in sources:
+        for variant in (name, re.sub(r"\([^)]*\)", " ", name)):
+            key = _norm(variant)
+            if len(key) >= 6:
+                names.append((key, code))
+    return sorted(set(names), key=lambda x: -len(x[0]))
+
+
+def match_indicator(text: str | None) -> str | None:
+    """A catalogue code named in free text: an explicit code ('SE03') or the longest catalogue name
+    contained in it."""
+    if not text:
+        return None
+    code = _CODE.search(str(text))
+    known = {r["kode"] for r in reference.indicators()}
+    if code and code.group(0) in known:
+        return code.group(0)
+    norm = f" {_norm(strip_footnote(str(text)))} "
+    for key, code in _indicator_names():  # longest first
+        if f" {key} " in norm:
+            return code
+    return None
+
+
+def region_in_text(text: str | None) -> regions.Match:
+    """The region a title or file name is about ('... Kabupaten Muara Enim 2019-2024')."""
+    if not text:
+        return regions.Match(None, "no text")
+    words = re.sub(r"[_\-]+", " ", str(text)).split()
+    for i, word in enumerate(words):
+        if regions.split_kind(word + " x")[0] or word.lower().rstrip(".") in ("kab", "kabupaten", "kota"):
+            for n in range(4, 0, -1):
+                candidate = " ".join(words[i:i + 1 + n])
+                cleaned = re.sub(r"[\d,()]+", " ", candidate).strip()
+                match = regions.match_region(cleaned)
+                if match.code:
+                    return match
+    return regions.Match(None, "no region named in the title or file name")
+
+
+# --- layout -------------------------------------------------------------------------------------------
+def _text(value) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+@dataclass
+class Column:
+    """A value column: its year (from the header, else the title) and what it measures."""
+    year: int | None
+    indicator_code: str | None
+    measure: str | None  # evaluation component or smart-city dimension, for PG02/PG03
+    label: str
+
+
+@dataclass
+class Layout:
+    header_rows: range
+    columns: dict[int, Column]
+    region_col: int | None
+    indicator_col: int | None
+    unit_col: int | None
+    title: str
+
+
+@lru_cache(maxsize=1)
+def _measures() -> list[tuple[str, str, str]]:
+    """(normalised name, indicator code, measure): evaluation components -> PG02, dimensions -> PG03,
+    the achievement index -> PG01. From the reference, so a new component needs no code change."""
+    out = [(_norm(r["komponen"]), "PG02", r["komponen"]) for r in reference.load("smart_city_evaluasi_komponen")]
+    out += [(_norm(d), "PG03", d) for d in dict.fromkeys(r["dimensi"] for r in reference.load("smart_city_dimensi"))]
+    out.append(("indeks pencapaian", "PG01", None))
+    return sorted(out, key=lambda m: -len(m[0]))
+
+
+def _is_title(row, sheet: Sheet, r: int) -> bool:
+    values = [_text(v) for v in row if _text(v)]
+    return len(set(values)) == 1 and (r in sheet.merged_rows or len(values) == 1) and parse_year(values[0]) is None
+
+
+def _looks_numeric(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) or \
+        bool(re.fullmatch(r"\d+\.?", _text(value)))
+
+
+def detect_layout(sheet: Sheet, file_context: str = "") -> Layout:
+    """Title rows (one text cell, merged or alone) and blank rows on top, then the header block: down to a
+    row of year cells, or else to the row before the first data row (its first cell a row number)."""
+    rows = sheet.rows
+    start = 0
+    while start < len(rows) and (not any(_text(v) for v in rows[start]) or _is_title(rows[start], sheet, start)):
+        start += 1
+    title = " ".join(_text(v) for row in rows[:start] for v in dict.fromkeys(row) if _text(v))
+    end = None
+    for r in range(start, min(len(rows), start + 8)):
+        if any(parse_year(v) for v in rows[r]) and not any(_looks_numeric(v) and not parse_year(v)
+                                                           for v in rows[r] if v not in (None, "")):
+            end = r + 1
+            break
+    if end is None:
+        end = next((r for r in range(start + 1, min(len(rows), start + 8))
+                    if rows[r] and _looks_numeric(next((v for v in rows[r] if _text(v)), None))), None)
+    if end is None or end <= start:
+        raise SpreadsheetError(f"sheet {sheet.name!r}: no header followed by data rows found")
+    header = [list(rows[r]) for r in range(start, end)]
+    width = max(len(r) for r in header)
+    for row in header:
+        row.extend([None] * (width - len(row)))
+    # CSV has no merged cells: a parent label spans the empty cells to its right that have sub-labels
+    for i, row in enumerate(header[:-1]):
+        for c in range(1, width):
+            if not _text(row[c]) and _text(row[c - 1]) and any(_text(h[c]) for h in header[i + 1:]):
+                row[c] = row[c - 1]
+    labels = {}
+    for c in range(width):
+        parts: list[str] = []
+        for row in header:
+            value = _text(row[c])
+            if value and value not in parts:
+                parts.append(value)
+        labels[c] = " ".join(parts)
+    title_year = _title_year(title) or _title_year(file_context)
+    region_col = indicator_col = unit_col = None
+    columns: dict[int, Column] = {}
+    for c, label in labels.items():
+        year = next((parse_year(row[c]) for row in header if parse_year(row[c])), None)
+        if year:
+            columns[c] = Column(year, None, None, label)
+        elif region_col is None and _REGION_HEADER.search(label):
+            region_col = c
+        elif indicator_col is None and _INDICATOR_HEADER.search(label):
+            indicator_col = c
+        elif unit_col is None and _UNIT_HEADER.search(label):
+            unit_col = c
+        else:
+            norm = f" {_norm(label)} "
+            measure = next((m for m in _measures() if f" {m[0]} " in norm), None)
+            if measure:
+                columns[c] = Column(title_year, measure[1], measure[2], label)
+            elif match_indicator(label):
+                columns[c] = Column(title_year, match_indicator(label), None, label)
+    if not columns:
+        raise SpreadsheetError(f"sheet {sheet.name!r}: no year or indicator columns in the header")
+    return Layout(range(start, end), columns, region_col, indicator_col, unit_col, title)
+
+
+def _title_year(text: str) -> int | None:
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text or "")]
+    return years[0] if len(years) == 1 or (years and "-" not in text) else None
+
+
+# --- tidy rows ----------------------------------------------------------------------------------------
+def tidy_sheet(sheet: Sheet, source_file: str, *, indicator_code: str | None = None,
+               file_context: str = "") -> tuple[list[dict], list[dict]]:
+    """(good rows, quarantined rows with a `reason`)."""
+    layout = detect_layout(sheet, file_context)
+    context = f"{layout.title} {file_context}"
+    header_text = " ".join(_text(sheet.rows[r][c]) for r in layout.header_rows
+                           for c in range(len(sheet.rows[r])) if c not in layout.columns)
+    file_indicator = indicator_code or match_indicator(context) or match_indicator(header_text)
+    file_region = region_in_text(context) if layout.region_col is None else None
+    good, bad = [], []
+    for r in range(layout.header_rows.stop, len(sheet.rows)):
+        row = sheet.rows[r]
+        cells = [_text(v) for v in row]
+        if not any(cells):
+            continue
+        if not [c for c in layout.columns if c < len(row) and _text(row[c])]:
+            continue  # footnotes ("Sumber: ...", "1) Nilai setelah masa sanggah"), section labels
+        base = {"source_file": source_file, "sheet": sheet.name, "source_row": r + 1}
+        if layout.region_col is not None:
+            region_name = strip_footnote(cells[layout.region_col]) if layout.region_col < len(cells) else ""
+            if _TOTAL_ROW.match(region_name):
+                continue  # province totals are not a kabupaten/kota
+            match = regions.match_region(region_name)
+        else:
+            region_name = None
+            match = file_region or regions.Match(None, "no region")
+        label = strip_footnote(cells[layout.indicator_col]) if layout.indicator_col is not None else None
+        row_indicator = match_indicator(label) if label else None
+        unit = cells[layout.unit_col] if layout.unit_col is not None and layout.unit_col < len(cells) else None
+        for c, column in layout.columns.items():
+            raw = row[c] if c < len(row) else None
+            if raw is None or _text(raw) == "":
+                continue
+            code = column.indicator_code or row_indicator or (None if label else file_indicator)
+            parsed = parse_number(raw)
+            record = {**base, "region_name": region_name or _official_name(match.code),
+                      "region_code": match.code, "indicator_code": code, "measure": column.measure,
+                      "year": column.year, "value": parsed.value, "value_raw": _text(raw),
+                      "value_missing": parsed.status == "missing", "indicator_label": label or column.label,
+                      "unit": unit or None}
+            reason = (match.reason if not match.code else None) or \
+                (f"unknown indicator {label or layout.title!r}" if not code else None) or \
+                ("no year in the header, title or file name" if not column.year else None) or \
+                (f"unparseable value {_text(raw)!r}" if parsed.status == "invalid" else None)
+            if reason:
+                bad.append({**record, "reason": reason})
+            else:
+                good.append(record)
+    return good, bad
+
+
+def _official_name(code: str | None) -> str | None:
+    return next((r["nama"] for r in reference.regions() if r["kode_kemendagri"] == code), None)
+
+
+def dataset_of(path: Path, drop_dir: Path) -> str:
+    """The drop sub-folder names the dataset (drop/<dataset>/file.xlsx); files at the top: 'indicators'."""
+    try:
+        rel = path.relative_to(drop_dir)
+    except ValueError:
+        return "indicators"
+    return rel.parts[0] if len(rel.parts) > 1 else "indicators"
+
+
+def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "indicators",
+                 indicator_code: str | None = None) -> dict:
+    """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine."""
+    path = Path(path)
+    good, bad = [], []
+    for sheet in read_file(path):
+        try:
+            g, b = tidy_sheet(sheet, path.name, indicator_code=indicator_code, file_context=path.stem)
+        except SpreadsheetError as exc:
+            bad.append({"source_file": path.name, "sheet": sheet.name, "reason": str(exc)})
+            continue
+        good += g
+        bad += b
+    name = path.name
+    with landing.PartitionWriter(raw_dir, SOURCE, dataset, {"file": name}, run_id, schema=TIDY_SCHEMA) as part:
+        part.write(good)
+        quarantine = landing.write_quarantine(quarantine_dir, SOURCE, dataset, name, bad, run_id)
+        part.extra.update(quarantined=len(bad), quarantine_path=quarantine, file_bytes=path.stat().st_size,
+                          reasons=sorted({b["reason"] for b in bad})[:20])
+    return {**landing.summary(part.manifest), "quarantined": len(bad), "file": name}
+
+
+def extract_drop_folder(drop_dir, raw_dir, quarantine_dir, run_id: str) -> list[dict]:
+    """Every XLSX/CSV under `drop_dir` (sub-folders name datasets). A file that cannot be read at all is
+    reported in its summary (status "failed") and does not stop the others."""
+    drop_dir = Path(drop_dir)
+    out = []
+    for path in sorted(p for p in drop_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                       and not p.name.startswith((".", "~$"))):
+        try:
+            out.append(extract_file(path, raw_dir, quarantine_dir, run_id, dataset=dataset_of(path, drop_dir)))
+        except SpreadsheetError as exc:
+            log.warning("%s", exc)
+            out.append({"file": path.name, "status": "failed", "error": str(exc)})
+    return out

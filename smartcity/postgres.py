@@ -1,0 +1,275 @@
+"""PostgreSQL serving: the marts with an atomic schema swap and a read-only `bi_reader` role, and the raw
+landing zone for dbt's postgres target. Bulk loading is COPY (DuckDB writes CSV, psycopg streams it into
+`COPY ... FROM STDIN`), never row inserts; DuckDB's postgres extension cannot be downloaded here.
+
+Marts publish, in ONE transaction (a killed publish therefore changes nothing):
+    create schema marts_new; create + COPY every table; grant bi_reader;
+    LOCK every table of marts ACCESS EXCLUSIVE  (waits for running readers, with lock_timeout + retry)
+    alter schema marts rename to marts_old_<x>; alter schema marts_new rename to marts;
+    drop schema marts_old_<x> cascade; commit
+A reader statement sees the old or the new marts, never a mixture: it holds its locks on the old tables
+until it ends, and statements that start during the swap wait for the commit and then resolve the names
+to the new tables (READ COMMITTED takes its snapshot after that). Multi-statement readers that need one
+version across statements should read inside one REPEATABLE READ transaction that touches every table
+it needs in its first statement, or just use single statements."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BI_READER = "bi_reader"
+PASSWORD_ENV = "SMARTCITY_BI_READER_PASSWORD"
+_ADVISORY_KEY = 7_318_524_001  # serialises marts publishes into one database
+
+
+class PostgresPublishError(Exception):
+    pass
+
+
+# --- public API ----------------------------------------------------------------------------------------
+
+def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_password: str | None = None, *,
+                              schema: str = "marts", lock_timeout_ms: int = 800, attempts: int = 60) -> dict:
+    """Load every table of the DuckDB file's `marts` schema into PostgreSQL schema `schema` with an atomic
+    swap; (re)create role `bi_reader` (password: argument, else env SMARTCITY_BI_READER_PASSWORD, else
+    unchanged) with SELECT on `schema` only. Returns {"schema", "tables": {name: rows}, "rows_per_s", ...}."""
+    import duckdb
+    import psycopg
+    from psycopg import sql
+
+    started = time.monotonic()
+    password = bi_reader_password if bi_reader_password is not None else os.environ.get(PASSWORD_ENV)
+    staging = f"{schema}_new"
+    old = f"{schema}_old_{uuid.uuid4().hex[:8]}"
+    duck = duckdb.connect(str(duckdb_path), read_only=True)
+    tables: dict[str, int] = {}
+    try:
+        names = [t for (t,) in duck.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by table_name").fetchall()]
+        if not names:
+            raise PostgresPublishError(f"{duckdb_path} has no tables in schema marts")
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            ensure_bi_reader(admin, password)
+        with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory(prefix="smartcity-pg-") as tmp:
+            with conn.cursor() as cur:
+                cur.execute("select pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
+                cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
+                cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
+                for name in names:
+                    tables[name] = _copy_table(duck, cur, f'select * from marts."{name}"', staging, name,
+                                               Path(tmp))
+                    cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(staging), sql.Identifier(name)))
+                _grant_reader(cur, staging)
+                load_s = time.monotonic() - started
+                swap_started = time.monotonic()
+                _swap(cur, schema, staging, old, lock_timeout_ms, attempts)
+                _grant_reader(cur, schema)
+            conn.commit()
+            swap_s = time.monotonic() - swap_started
+    finally:
+        duck.close()
+    total = sum(tables.values())
+    elapsed = time.monotonic() - started
+    return {"schema": schema, "tables": tables, "rows": total, "load_s": round(load_s, 3),
+            "swap_s": round(swap_s, 4), "elapsed_s": round(elapsed, 3),
+            "rows_per_s": round(total / load_s) if load_s > 0 else None}
+
+
+def load_raw_to_postgres(raw_dir: str | Path, dsn: str, *, schema: str = "raw") -> dict[str, int]:
+    """Every landing dataset `<raw>/<source>/<dataset>/<k>=<v>/.../data.parquet` into table
+    `<schema>.<source>__<dataset>` (all partitions, columns unioned by name, plus `_partition` with the
+    partition path), each replaced in its own transaction via COPY. Returns {table: rows}."""
+    import duckdb
+    import psycopg
+    from psycopg import sql
+
+    raw_dir = Path(raw_dir)
+    loaded: dict[str, int] = {}
+    duck = duckdb.connect()
+    try:
+        with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory(prefix="smartcity-pg-") as tmp:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+            conn.commit()
+            for table, files, base in _raw_datasets(raw_dir):
+                file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+                prefix = str(base).replace("'", "''") + "/"
+                select = (f"select * exclude (filename), regexp_replace(replace(filename, '{prefix}', ''), "
+                          f"'/?data\\.parquet$', '') as _partition from read_parquet({file_list}, "
+                          "union_by_name = true, filename = true, hive_partitioning = false)")
+                with conn.cursor() as cur:
+                    cur.execute(sql.SQL("drop table if exists {}.{}").format(sql.Identifier(schema),
+                                                                            sql.Identifier(table)))
+                    loaded[table] = _copy_table(duck, cur, select, schema, table, Path(tmp))
+                conn.commit()
+    finally:
+        duck.close()
+    return loaded
+
+
+def ensure_bi_reader(conn, password: str | None) -> None:
+    """Create/alter role bi_reader: LOGIN, nothing else, read-only transactions by default; CONNECT on the
+    current database. `conn` must be in autocommit mode."""
+    import psycopg
+    from psycopg import sql
+
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", [BI_READER])
+        if cur.fetchone() is None:
+            try:
+                cur.execute(sql.SQL("create role {} login").format(sql.Identifier(BI_READER)))
+            except psycopg.errors.DuplicateObject:
+                pass  # created concurrently
+            except psycopg.errors.UniqueViolation:
+                pass
+        cur.execute(sql.SQL("alter role {} with login nosuperuser nocreatedb nocreaterole noreplication "
+                            "nobypassrls").format(sql.Identifier(BI_READER)))
+        if password:
+            cur.execute(sql.SQL("alter role {} with password {}").format(sql.Identifier(BI_READER),
+                                                                          sql.Literal(password)))
+        elif password is None:
+            log.warning("no %s set: role %s keeps its current password", PASSWORD_ENV, BI_READER)
+        cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(
+            sql.Identifier(BI_READER)))
+        cur.execute("select current_database()")
+        db = cur.fetchone()[0]
+        cur.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(db),
+                                                                          sql.Identifier(BI_READER)))
+        # PostgreSQL 15+ already denies CREATE on public to PUBLIC; make it explicit for older servers.
+        try:
+            cur.execute("revoke create on schema public from public")
+        except psycopg.errors.InsufficientPrivilege:
+            log.warning("cannot revoke CREATE on schema public (not its owner)")
+
+
+# --- internals -----------------------------------------------------------------------------------------
+
+def _swap(cur, schema: str, staging: str, old: str, lock_timeout_ms: int, attempts: int) -> None:
+    """Rename staging over `schema` after locking every relation of the old schema. A lock wait longer
+    than the lock timeout (a long BI query, or a deadlock with a reader that locks the tables in another
+    order) rolls back to a savepoint and retries with a longer timeout (100 ms doubling up to
+    lock_timeout_ms, kept below PostgreSQL's 1 s deadlock_timeout), so the swap, not the reader, gives way."""
+    import psycopg
+    from psycopg import sql
+
+    cur.execute("select 1 from pg_namespace where nspname = %s", [schema])
+    exists = cur.fetchone() is not None
+    for attempt in range(1, attempts + 1):
+        cur.execute("savepoint smartcity_swap")
+        try:
+            timeout = min(int(lock_timeout_ms), 100 * 2 ** (attempt - 1))
+            cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{timeout}ms")))
+            if exists:
+                cur.execute("select c.oid::regclass::text from pg_class c join pg_namespace n "
+                            "on n.oid = c.relnamespace where n.nspname = %s and c.relkind in ('r','p','v','m','f') "
+                            "order by c.relname", [schema])
+                relations = [r for (r,) in cur.fetchall()]
+                if relations:
+                    cur.execute(sql.SQL("lock table {} in access exclusive mode").format(
+                        sql.SQL(", ").join(sql.SQL(r) for r in relations)))
+                cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(schema),
+                                                                           sql.Identifier(old)))
+            cur.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(staging),
+                                                                       sql.Identifier(schema)))
+            if exists:
+                cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(old)))
+            cur.execute("set local lock_timeout = 0")
+            cur.execute("release savepoint smartcity_swap")
+            return
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+            cur.execute("rollback to savepoint smartcity_swap")
+            log.info("swap attempt %d waited too long for readers (%s); retrying", attempt, exc)
+            time.sleep(min(0.05 * attempt, 1.0))
+    raise PostgresPublishError(f"could not lock schema {schema} for the swap after {attempts} attempts "
+                               "(long-running readers?)")
+
+
+def _grant_reader(cur, schema: str) -> None:
+    from psycopg import sql
+
+    s, r = sql.Identifier(schema), sql.Identifier(BI_READER)
+    cur.execute(sql.SQL("grant usage on schema {} to {}").format(s, r))
+    cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(s, r))
+    cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(s, r))
+
+
+_TYPE_MAP = [
+    (r"^BOOLEAN$", "boolean"), (r"^(TINYINT|SMALLINT|UTINYINT)$", "smallint"),
+    (r"^(INTEGER|USMALLINT)$", "integer"), (r"^(BIGINT|UINTEGER)$", "bigint"),
+    (r"^(HUGEINT|UBIGINT|UHUGEINT|VARINT|BIGNUM)$", "numeric"), (r"^FLOAT$", "real"),
+    (r"^DOUBLE$", "double precision"), (r"^DECIMAL\((\d+),(\d+)\)$", "numeric({0},{1})"),
+    (r"^DATE$", "date"), (r"^TIMESTAMP WITH TIME ZONE$", "timestamptz"),
+    (r"^TIMESTAMP(_S|_MS|_NS)?$", "timestamp"), (r"^TIME$", "time"), (r"^TIME WITH TIME ZONE$", "timetz"),
+    (r"^INTERVAL$", "interval"), (r"^UUID$", "uuid"), (r"^BLOB$", "bytea"), (r"^JSON$", "jsonb"),
+    (r"^(VARCHAR|ENUM.*|BIT)$", "text"),
+]
+
+
+def _pg_type(duck_type: str) -> tuple[str, str]:
+    """(PostgreSQL type, select expression template) for a DuckDB column type."""
+    t = duck_type.strip().upper()
+    for pattern, pg in _TYPE_MAP:
+        m = re.match(pattern, t)
+        if m:
+            expr = "{col}"
+            if pg == "bytea":
+                expr = "'\\x' || hex({col})"
+            elif pg == "text" and t != "VARCHAR":
+                expr = "cast({col} as varchar)"
+            return pg.format(*m.groups()), expr
+    # LIST, ARRAY, STRUCT, MAP, UNION: JSON text
+    return "jsonb", "cast(to_json({col}) as varchar)"
+
+
+def _copy_table(duck, cur, select_sql: str, schema: str, table: str, tmp: Path) -> int:
+    """Create `schema.table` from the DuckDB query's columns and COPY its rows in (CSV via a temp file)."""
+    from psycopg import sql
+
+    duck.execute("set TimeZone = 'UTC'")
+    columns = duck.execute(f"describe {select_sql}").fetchall()
+    defs, exprs = [], []
+    for name, duck_type, *_ in columns:
+        pg, expr = _pg_type(duck_type)
+        defs.append(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg)))
+        exprs.append(expr.format(col='"' + name.replace('"', '""') + '"'))
+    cur.execute(sql.SQL("create table {}.{} ({})").format(sql.Identifier(schema), sql.Identifier(table),
+                                                          sql.SQL(", ").join(defs)))
+    path = tmp / f"{uuid.uuid4().hex}.csv"
+    duck.execute(f"copy (select {', '.join(exprs)} from ({select_sql})) to '{str(path)}' "
+                 "(format csv, header false, delimiter ',', quote '\"', escape '\"', nullstr '')")
+    copy_sql = sql.SQL("copy {}.{} ({}) from stdin with (format csv)").format(
+        sql.Identifier(schema), sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(name) for name, *_ in columns))
+    with cur.copy(copy_sql) as copy, open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
+    path.unlink(missing_ok=True)
+    return cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else _count(cur, schema, table)
+
+
+def _count(cur, schema: str, table: str) -> int:
+    from psycopg import sql
+
+    cur.execute(sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
+    return cur.fetchone()[0]
+
+
+def _raw_datasets(raw_dir: Path):
+    """(table name, parquet files, dataset folder) for every landing dataset."""
+    if not raw_dir.is_dir():
+        return
+    for source in sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        for dataset in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            files = sorted(f for f in dataset.glob("**/data.parquet")
+                           if not any(part.startswith(".") for part in f.relative_to(dataset).parts))
+            if files:
+                name = re.sub(r"[^a-z0-9_]+", "_", f"{source.name}__{dataset.name}".lower())
+                yield name, files, dataset

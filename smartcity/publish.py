@@ -1,0 +1,414 @@
+"""Publish an audited candidate warehouse: atomic swap of the served DuckDB file, versions, rollback, exports.
+
+    publish(candidate)   checkpoint + verify the candidate, copy it into warehouse/versions/<id>.duckdb,
+                         copy that to a temp file next to the served file, fsync, os.replace() onto
+                         warehouse/smartcity.duckdb, fsync the folder, write CURRENT.json, prune versions,
+                         (optionally) load PostgreSQL, export Parquet/CSV.
+    rollback()           serve the version before the current one again, the same atomic way.
+
+Readers: `os.replace` swaps the directory entry in one step, so a reader opening the path gets the old or
+the new complete file, never a mixture. A reader that already has the file open keeps reading the old
+(unlinked) inode until it reconnects; then it sees the new data. Note that DuckDB caches open database
+instances per path inside one process: close every connection to the file before reconnecting, or the
+process keeps the old instance (old data). Only this module writes the served path, and it never opens it
+for writing: the file is built elsewhere and renamed into place. Publishes are serialised by an flock on
+`warehouse/.publish.lock`; a killed publish leaves at most temp files, removed by the next one."""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from smartcity.settings import Settings, get_settings
+
+CURRENT_FILE = "CURRENT.json"
+LOCK_FILE = ".publish.lock"
+VERSION_SUFFIX = ".duckdb"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class PublishError(Exception):
+    """The publish (or rollback) did not happen; the served warehouse is unchanged."""
+
+
+@dataclass
+class PublishResult:
+    version_id: str
+    published_path: Path
+    version_path: Path
+    published_at: str
+    row_counts: dict[str, int]
+    checksum: str
+    pruned: list[str] = field(default_factory=list)
+    exports: dict | None = None
+    postgres: dict | None = None
+    swap_s: float = 0.0
+    duration_s: float = 0.0
+    rolled_back_from: str | None = None
+
+    def summary(self) -> dict:
+        return {"version_id": self.version_id, "published": str(self.published_path),
+                "published_at": self.published_at, "row_counts": self.row_counts, "checksum": self.checksum,
+                "pruned": self.pruned, "exports": (self.exports or {}).get("dir"),
+                "postgres": self.postgres, "swap_s": round(self.swap_s, 4),
+                "duration_s": round(self.duration_s, 2), "rolled_back_from": self.rolled_back_from}
+
+    def __str__(self) -> str:
+        what = f"rolled back from {self.rolled_back_from} to" if self.rolled_back_from else "published"
+        return (f"{what} version {self.version_id} -> {self.published_path} "
+                f"({sum(self.row_counts.values())} mart rows, checksum {self.checksum[:12]})")
+
+
+# --- public API ----------------------------------------------------------------------------------------
+
+def publish(candidate_path: str | Path, settings: Settings | None = None, keep_versions: int = 5, *,
+            exports: bool = True, postgres_dsn: str | None = None) -> PublishResult:
+    """Serve the audited candidate. `postgres_dsn` (default: env `SMARTCITY_POSTGRES_URL`; "" disables)
+    loads the marts into PostgreSQL first, so a failure there leaves both targets on the old version.
+    Raises PublishError when the candidate is missing, corrupt or has no `marts` schema."""
+    if keep_versions < 1:
+        raise ValueError("keep_versions must be at least 1")
+    started = time.monotonic()
+    settings = settings or get_settings()
+    candidate = Path(candidate_path)
+    with _publish_lock(settings):
+        _clean_temp_files(settings)
+        if not candidate.is_file():
+            raise PublishError(f"candidate {candidate} does not exist; {settings.published_path} is unchanged")
+        _checkpoint(candidate)
+        row_counts, checksum = marts_fingerprint(candidate)
+        version_id = _new_version_id(settings)
+        version_path = settings.versions_dir / f"{version_id}{VERSION_SUFFIX}"
+        _atomic_copy(candidate, version_path)
+
+        pg = None
+        dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "") if postgres_dsn is None else postgres_dsn
+        if dsn:
+            from smartcity.postgres import publish_marts_to_postgres
+
+            try:
+                pg = publish_marts_to_postgres(version_path, dsn)
+            except Exception as exc:
+                version_path.unlink(missing_ok=True)
+                raise PublishError(f"PostgreSQL load failed, nothing was published: {exc}") from exc
+
+        published_at = datetime.now(timezone.utc).isoformat()
+        swap_started = time.monotonic()
+        _swap_in(version_path, settings.published_path)
+        swap_s = time.monotonic() - swap_started
+        _write_current(settings, {"version_id": version_id, "published_at": published_at,
+                                  "candidate": candidate.name, "row_counts": row_counts,
+                                  "checksum": checksum, "file_bytes": version_path.stat().st_size})
+        pruned = _prune(settings, keep_versions, keep=version_id)
+        result = PublishResult(version_id=version_id, published_path=settings.published_path,
+                               version_path=version_path, published_at=published_at, row_counts=row_counts,
+                               checksum=checksum, pruned=pruned, postgres=pg, swap_s=swap_s)
+        if exports:
+            result.exports = export_marts(version_path, settings.exports_dir, version_id=version_id)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def rollback(settings: Settings | None = None, *, exports: bool = True) -> PublishResult:
+    """Serve the version published before the current one (atomically). PostgreSQL is not rolled back:
+    run `smartcity.postgres.publish_marts_to_postgres(result.version_path, dsn)` for that."""
+    started = time.monotonic()
+    settings = settings or get_settings()
+    with _publish_lock(settings):
+        _clean_temp_files(settings)
+        versions = list_versions(settings)
+        current_id = (current(settings) or {}).get("version_id")
+        if current_id is not None:
+            older = [v for v in versions if v < current_id]
+        else:
+            older = versions[:-1]
+        if not older:
+            raise PublishError(f"no version older than {current_id or 'the current one'} in "
+                               f"{settings.versions_dir}; nothing to roll back to")
+        target = older[-1]
+        version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
+        row_counts, checksum = marts_fingerprint(version_path)
+        published_at = datetime.now(timezone.utc).isoformat()
+        swap_started = time.monotonic()
+        _swap_in(version_path, settings.published_path)
+        swap_s = time.monotonic() - swap_started
+        _write_current(settings, {"version_id": target, "published_at": published_at,
+                                  "rolled_back_from": current_id, "row_counts": row_counts,
+                                  "checksum": checksum, "file_bytes": version_path.stat().st_size})
+        result = PublishResult(version_id=target, published_path=settings.published_path,
+                               version_path=version_path, published_at=published_at, row_counts=row_counts,
+                               checksum=checksum, swap_s=swap_s, rolled_back_from=current_id)
+        if exports:
+            result.exports = export_marts(version_path, settings.exports_dir, version_id=target)
+    result.duration_s = time.monotonic() - started
+    return result
+
+
+def current(settings: Settings | None = None) -> dict | None:
+    """The content of `warehouse/CURRENT.json` (None before the first publish)."""
+    settings = settings or get_settings()
+    path = settings.warehouse_dir / CURRENT_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def list_versions(settings: Settings | None = None) -> list[str]:
+    """Version ids kept in `warehouse/versions/`, oldest first (ids sort by publish time)."""
+    settings = settings or get_settings()
+    if not settings.versions_dir.is_dir():
+        return []
+    return sorted(p.name[: -len(VERSION_SUFFIX)] for p in settings.versions_dir.iterdir()
+                  if p.name.endswith(VERSION_SUFFIX) and not p.name.startswith("."))
+
+
+def marts_fingerprint(duckdb_path: str | Path) -> tuple[dict[str, int], str]:
+    """Row count of every `marts` table and a sha256 over them (what CURRENT.json records). Opens the file
+    read-only; raises PublishError when it cannot be opened or has no marts."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+    except duckdb.Error as exc:
+        raise PublishError(f"{duckdb_path} is not a readable DuckDB file: {exc}") from exc
+    try:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by table_name").fetchall()]
+        counts = {t: int(con.execute(f'select count(*) from marts."{t}"').fetchone()[0]) for t in tables}
+    except duckdb.Error as exc:
+        raise PublishError(f"cannot read the marts of {duckdb_path}: {exc}") from exc
+    finally:
+        con.close()
+    if not counts:
+        raise PublishError(f"{duckdb_path} has no tables in schema marts")
+    return counts, counts_checksum(counts)
+
+
+def counts_checksum(counts: dict[str, int]) -> str:
+    return hashlib.sha256(json.dumps(counts, sort_keys=True).encode()).hexdigest()
+
+
+def export_marts(duckdb_path: str | Path, exports_dir: str | Path, version_id: str | None = None) -> dict:
+    """Every `marts` table as `<table>.parquet` and `<table>.csv` (text cells starting with = + - @, tab or
+    CR prefixed with a single quote so spreadsheets do not run them as formulas; numbers are written as
+    numbers). Written to a temp folder next to `exports_dir` and swapped in with one rename
+    (renameat2 RENAME_EXCHANGE where available)."""
+    import duckdb
+    import pyarrow.csv as pacsv
+
+    exports_dir = Path(exports_dir)
+    exports_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = exports_dir.parent / f".{exports_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    tables: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(duckdb_path), read_only=True)
+        try:
+            names = [t for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by table_name").fetchall()]
+            for name in names:
+                target = tmp / f"{name}.parquet"
+                con.execute(f"copy (select * from marts.\"{name}\") to '{_sql_str(target)}' "
+                            "(format parquet, compression zstd)")
+                table = con.sql(f'select * from marts."{name}"').to_arrow_table()
+                pacsv.write_csv(neutralise_formulas(table), tmp / f"{name}.csv")
+                tables[name] = table.num_rows
+        finally:
+            con.close()
+        manifest = {"version_id": version_id, "exported_at": datetime.now(timezone.utc).isoformat(),
+                    "tables": tables, "formats": ["parquet", "csv"]}
+        (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=2))
+        _fsync_tree(tmp)
+        _swap_dirs(tmp, exports_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return {"dir": str(exports_dir), "tables": tables}
+
+
+def neutralise_formulas(table):
+    """Prefix `'` to text cells that a spreadsheet would read as a formula (OWASP CSV injection)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pc.replace_substring_regex(col, pattern=r"^([=+\-@\t\r])", replacement=r"'\1")
+        elif pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+            col = pc.replace_substring_regex(col.cast(pa.string()), pattern=r"^([=+\-@\t\r])",
+                                             replacement=r"'\1")
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
+
+
+# --- internals -----------------------------------------------------------------------------------------
+
+@contextmanager
+def _publish_lock(settings: Settings) -> Iterator[None]:
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.warehouse_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _clean_temp_files(settings: Settings) -> None:
+    """Leftovers of a killed publish: temp copies next to the served file and partial versions."""
+    name = settings.published_path.name
+    for stale in settings.warehouse_dir.glob(f".{name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    if settings.versions_dir.is_dir():
+        for stale in settings.versions_dir.glob(".*.partial"):
+            stale.unlink(missing_ok=True)
+    if settings.exports_dir.parent.is_dir():
+        for stale in settings.exports_dir.parent.glob(f".{settings.exports_dir.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _checkpoint(candidate: Path) -> None:
+    """Fold the candidate's WAL into the file, so the single file is the whole database."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(candidate))
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise PublishError(f"candidate {candidate} cannot be opened as a DuckDB file: {exc}") from exc
+    wal = candidate.with_name(candidate.name + ".wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise PublishError(f"candidate {candidate} still has a write-ahead log after CHECKPOINT "
+                           "(is another process writing it?)")
+
+
+def _new_version_id(settings: Settings) -> str:
+    version_id = datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S%fZ")
+    existing = list_versions(settings)
+    if existing and version_id <= existing[-1]:   # clock went backwards: keep ids increasing
+        version_id = existing[-1][:-1] + "1Z" if existing[-1].endswith("Z") else existing[-1] + "1"
+    return version_id
+
+
+def _atomic_copy(src: Path, dst: Path) -> None:
+    """Copy to `.<name>.<rand>.partial` in dst's folder, fsync, rename: dst is complete or absent."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.parent / f".{dst.name}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        shutil.copyfile(src, tmp)
+        _fsync_file(tmp)
+        os.replace(tmp, dst)
+        _fsync_dir(dst.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _swap_in(version_path: Path, published: Path) -> None:
+    """Copy the version next to the served file (same file system), fsync, then one os.replace."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.parent / f".{published.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        shutil.copyfile(version_path, tmp)
+        _fsync_file(tmp)
+        os.replace(tmp, published)
+        _fsync_dir(published.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_current(settings: Settings, data: dict) -> None:
+    path = settings.warehouse_dir / CURRENT_FILE
+    tmp = path.with_name(f".{CURRENT_FILE}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "w") as fh:
+        json.dump(data, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _prune(settings: Settings, keep_versions: int, keep: str) -> list[str]:
+    versions = list_versions(settings)
+    doomed = [v for v in versions[:-keep_versions] if v != keep] if len(versions) > keep_versions else []
+    for v in doomed:
+        (settings.versions_dir / f"{v}{VERSION_SUFFIX}").unlink(missing_ok=True)
+    if doomed:
+        _fsync_dir(settings.versions_dir)
+    return doomed
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_file():
+            _fsync_file(child)
+    _fsync_dir(path)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap_dirs(new: Path, target: Path) -> None:
+    """Make `new` appear at `target` in one step. With an existing target, renameat2(RENAME_EXCHANGE)
+    swaps both names atomically and the old content (now at `new`) is removed; without renameat2 the
+    fallback is two renames (a moment without `target`)."""
+    if not target.exists():
+        os.replace(new, target)
+        _fsync_dir(target.parent)
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        rc = renameat2(_AT_FDCWD, os.fsencode(str(new)), _AT_FDCWD, os.fsencode(str(target)), _RENAME_EXCHANGE)
+        if rc == 0:
+            _fsync_dir(target.parent)
+            shutil.rmtree(new, ignore_errors=True)   # the previous exports
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), str(target))
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    os.replace(target, old)
+    os.replace(new, target)
+    _fsync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,204 @@
+"""PostgreSQL serving: COPY-loaded marts with an atomic schema swap, a read-only bi_reader, raw loading."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+
+from smartcity.postgres import load_raw_to_postgres, publish_marts_to_postgres  # noqa: E402
+
+pytestmark = pytest.mark.postgres
+HERE = Path(__file__).parent
+PASSWORD = "bi-secret"
+QUERY = """select (select version from marts.build_info), (select fact_rows from marts.build_info), count(*),
+                  count(*) filter (where manifest_id = 'manifest-' || (select version from marts.build_info)),
+                  (select count(*) from marts.dim_region)
+           from marts.fct_indicator_value"""
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(postgres_dsn):
+    """A fresh database for this test session, dropped at the end."""
+    name = f"smartcity_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    params = conninfo_to_dict(postgres_dsn)
+    params["dbname"] = name
+    yield make_conninfo(**params)
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def reader_dsn(dsn):
+    return make_conninfo(dsn, user="bi_reader", password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory):
+    from expectations.samples import build_sample_warehouse
+
+    folder = tmp_path_factory.mktemp("pg_wh")
+    return [build_sample_warehouse(folder / f"v{v}.duckdb", version=v, years=tuple(range(2010, 2012 + v)),
+                                   indicators=("SE01", "SE05", "SS03")) for v in range(1, 7)]
+
+
+def test_marts_are_loaded_and_bi_reader_can_only_read_them(pg_dsn, warehouses, tmp_path):
+    result = publish_marts_to_postgres(warehouses[0], pg_dsn, PASSWORD)
+    assert result["tables"] == {"build_info": 1, "dim_region": 514, "fct_indicator_value": 514 * 3 * 3}
+    assert result["rows_per_s"] > 0
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        admin.execute("create schema if not exists other")
+        admin.execute("create table if not exists other.secret as select 1 as x")
+        admin.execute("create table if not exists public.secret as select 1 as x")
+        types = dict(admin.execute("select column_name, data_type from information_schema.columns "
+                                   "where table_schema = 'marts' and table_name = 'fct_indicator_value'").fetchall())
+    assert types["year"] == "integer" and types["value"] == "double precision" and types["as_of_date"] == "date"
+
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        for table, rows in result["tables"].items():
+            assert reader.execute(f"select count(*) from marts.{table}").fetchone()[0] == rows
+        assert reader.execute(QUERY).fetchone() == (1, 1542 * 3, 1542 * 3, 1542 * 3, 514)
+        refused = [
+            "insert into marts.dim_region (region_code) values ('x')",
+            "update marts.fct_indicator_value set value = 0",
+            "delete from marts.fct_indicator_value",
+            "drop table marts.dim_region",
+            "create table marts.mine (x int)",
+            "select * from other.secret",
+            "select * from public.secret",
+            "create table public.mine (x int)",
+        ]
+        for statement in refused:
+            # read-only by default ...
+            with pytest.raises(psycopg.Error):
+                reader.execute(statement)
+            # ... and without privileges even when the session asks for a read-write transaction
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)):
+                with reader.transaction():
+                    reader.execute("set transaction read write")
+                    reader.execute(statement)
+    # privileges survive the next swap
+    publish_marts_to_postgres(warehouses[1], pg_dsn, PASSWORD)
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        assert reader.execute(QUERY).fetchone()[0] == 2
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with reader.transaction():
+                reader.execute("set transaction read write")
+                reader.execute("delete from marts.build_info")
+
+
+def test_concurrent_readers_see_one_version_during_swaps(pg_dsn, warehouses):
+    publish_marts_to_postgres(warehouses[0], pg_dsn, PASSWORD)
+    stop = threading.Event()
+    outcomes = []
+
+    def read(query):
+        seen, bad, errors, reads = set(), [], [], 0
+        with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as conn:
+            while not stop.is_set():
+                try:
+                    version, expected, rows, own, regions = conn.execute(query).fetchone()
+                except psycopg.Error as exc:
+                    errors.append(repr(exc))
+                    continue
+                reads += 1
+                seen.add(version)
+                if not (rows == expected == own and regions == 514):
+                    bad.append((version, expected, rows, own, regions))
+        outcomes.append({"reads": reads, "seen": seen, "bad": bad, "errors": errors})
+
+    # the first reader locks fct_indicator_value first (FROM before the target list), the opposite of the
+    # swapper's order (by name); the second locks build_info first, like the swapper
+    same_order = """select b.version, b.fact_rows, (select count(*) from marts.fct_indicator_value),
+                           (select count(*) from marts.fct_indicator_value
+                            where manifest_id = 'manifest-' || b.version),
+                           (select count(*) from marts.dim_region)
+                    from marts.build_info b"""
+    threads = [threading.Thread(target=read, args=(q,)) for q in (QUERY, same_order)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    for wh in warehouses[1:]:
+        publish_marts_to_postgres(wh, pg_dsn, PASSWORD)
+        time.sleep(0.1)
+    time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    for outcome in outcomes:
+        assert outcome["errors"] == [] and outcome["bad"] == [], outcome
+        assert outcome["reads"] > 10 and 6 in outcome["seen"] and len(outcome["seen"]) >= 3, outcome
+
+
+@pytest.mark.slow
+def test_killed_publish_leaves_old_or_new_marts(pg_dsn, warehouses):
+    publish_marts_to_postgres(warehouses[0], pg_dsn, PASSWORD)
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
+    rng = random.Random(3)
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, str(HERE / "pg_publish_loop.py"), pg_dsn,
+                                 *map(str, warehouses[1:4])], stdout=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+            version, expected, rows, own, regions = reader.execute(QUERY).fetchone()
+        assert rows == expected == own and regions == 514 and version in (1, 2, 3, 4)
+    # no staging or old schema is left committed
+    deadline = time.monotonic() + 10
+    while True:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            schemas = {s for (s,) in admin.execute("select nspname from pg_namespace where nspname like 'marts%'")}
+        if schemas == {"marts"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert schemas == {"marts"}
+
+
+def test_load_raw_to_postgres(pg_dsn, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = tmp_path / "raw"
+    for domain, n in (("0000", 3), ("1605", 2)):
+        folder = raw / "bps" / "observations" / f"domain={domain}" / "var=184"
+        folder.mkdir(parents=True)
+        pq.write_table(pa.table({"domain_id": [domain] * n, "var_id": [184] * n, "year": list(range(2020, 2020 + n)),
+                                 "value": [1.5] * n, "value_raw": ["1,5"] * n}), folder / "data.parquet")
+    folder = raw / "ckan" / "packages" / "portal=jatim" / "batch=0"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"portal": ["jatim"], "package_id": ["p1"], "resources_json": ['[{"id": 1}]'],
+                             "num_resources": [1]}), folder / "data.parquet")
+    (raw / ".staging" / "x").mkdir(parents=True)
+    loaded = load_raw_to_postgres(raw, pg_dsn)
+    assert loaded == {"bps__observations": 5, "ckan__packages": 1}
+    loaded = load_raw_to_postgres(raw, pg_dsn)          # reruns replace, never duplicate
+    assert loaded == {"bps__observations": 5, "ckan__packages": 1}
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        parts = conn.execute("select _partition, count(*) from raw.bps__observations group by 1 order by 1").fetchall()
+        assert parts == [("domain=0000/var=184", 3), ("domain=1605/var=184", 2)]
+        assert conn.execute("select value_raw from raw.bps__observations limit 1").fetchone()[0] == "1,5"
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("select * from raw.bps__observations")
+
+
+def test_publish_also_serves_postgres(pg_dsn, warehouses, project_paths):
+    from smartcity import publish
+
+    result = publish.publish(warehouses[4], postgres_dsn=pg_dsn, exports=False)
+    assert result.postgres["tables"]["fct_indicator_value"] == 514 * 3 * 7
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        assert reader.execute(QUERY).fetchone()[0] == 5

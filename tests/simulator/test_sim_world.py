@@ -1,0 +1,111 @@
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from simulator import world as W
+from simulator.indicators import EFFECTS, SPECS
+from smartcity import reference
+
+
+def did(world, code):
+    """Before/after change of participants minus the same-year change of never-participants of the
+    same peer group (kota vs kabupaten)."""
+    v, years = world.series(code), np.array(W.YEARS)
+    with warnings.catch_warnings():   # years before a source starts are all NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        control = {k: np.nanmean(v[(world.cohort == 0) & (world.is_kota == k)], axis=0) for k in (True, False)}
+    diffs = []
+    for i in np.flatnonzero(world.cohort > 0):
+        first = world.cohort[i] + W.EFFECT_LAG
+        gap = v[i] - control[bool(world.is_kota[i])]
+        pre, post = gap[(years < first) & ~np.isnan(gap)], gap[(years >= first) & ~np.isnan(gap)]
+        if len(pre) and len(post):
+            diffs.append(post.mean() - pre.mean())
+    return float(np.mean(diffs))
+
+
+def test_full_scale_builds_fast():
+    W.build.cache_clear()
+    t = time.perf_counter()
+    w = W.build(123)
+    assert time.perf_counter() - t < 2.0
+    assert w.values.shape == (58, 514, 10)
+
+
+def test_same_seed_same_world_other_seed_other_world():
+    W.build.cache_clear()
+    a = W.build(5).values.copy()
+    W.build.cache_clear()
+    assert np.array_equal(a, W.build(5).values, equal_nan=True)
+    assert not np.array_equal(a, W.build(6).values, equal_nan=True)
+
+
+def test_planted_effects_are_recovered(world):
+    truth = W.planted_truth(0)
+    assert truth["effects"].keys() == EFFECTS.keys()
+    tolerance = {"SS03": 0.5, "SE03": 0.15, "SG01": 0.08, "SG06": 1.5}
+    for code, spec in truth["effects"].items():
+        assert did(world, code) == pytest.approx(spec["effect"], abs=tolerance[code]), code
+    for code in truth["no_effect"]:
+        assert abs(did(world, code)) < 0.25 * SPECS[code].noise * 10, code
+
+
+def test_selection_makes_naive_comparisons_wrong(world):
+    """Participants start ahead: a cross-section in 2016 (before any effect) already shows a gap."""
+    v = world.series("SS03")[:, 1]
+    assert np.nanmean(v[world.cohort > 0]) - np.nanmean(v[world.cohort == 0]) > 3
+
+
+def test_effect_indicators_never_hit_their_bounds(world):
+    for code in ("SS03", "SE03", "SG01"):
+        v, spec = world.series(code), SPECS[code]
+        ok = v[~np.isnan(v)]
+        assert (ok > spec.lo).all() and (ok < spec.hi).all(), code
+
+
+def test_values_are_plausible_for_their_unit(world):
+    units = {r["kode"]: r["satuan"] for r in reference.indicators()}
+    for code, unit in units.items():
+        v = world.series(code)
+        ok = v[~np.isnan(v)]
+        if code in ("PG02", "PG03"):
+            assert ok.size == 0          # multi-valued: in world.components / world.dimension_scores
+            continue
+        assert ok.size > 0, code
+        if unit in ("%", "% of area") and SPECS.get(code, SPECS["SG02"]).lo >= 0:   # growth rates may be < 0
+            assert ok.min() >= 0 and ok.max() <= 100 + 10 * (code == "SG10"), code
+        if unit.startswith("skor 0-5"):
+            assert 0 <= ok.min() and ok.max() <= 5, code
+        if unit in ("count", "IDR", "per 100k", "per 1000"):
+            assert ok.min() >= 0, code
+    ipm = world.series("SE05")[:, -1]
+    assert np.nanmean(ipm[world.is_kota]) - np.nanmean(ipm[~world.is_kota]) > 4   # peer groups differ
+    assert (np.diff(world.series("SG06"), axis=1) >= 0).all()                     # cumulative
+
+
+def test_evaluation_index_uses_versioned_weights(world):
+    pg01, ev = world.series("PG01"), world.evaluated()
+    assert (~np.isnan(pg01) == ev).all()
+    i, y = np.argwhere(ev)[0]
+    w = W.weights_by_year()[y]
+    assert pg01[i, y] == pytest.approx(float(np.dot(world.components[i, y], w)), abs=0.006)
+    assert not np.array_equal(W.weights_by_year()[0], W.weights_by_year()[-1])
+
+
+def test_scale_subset_keeps_every_participant(world):
+    part = set(np.flatnonzero(world.cohort > 0))
+    assert len(part) == len({r["kode_kemendagri"] for r in reference.participants()})
+    for scale in (1, 60, 200, 514):
+        chosen = world.region_indices(scale)
+        assert part <= set(chosen) and len(chosen) == max(scale, len(part))
+    assert np.array_equal(world.region_indices(100), W.build(0).region_indices(100))
+    assert world.cohort[world.region_index("94.04")] == 2017         # Mimika under its new code
+
+
+def test_truth_lists_participants_with_first_effect_year(world):
+    truth = W.planted_truth(0)
+    mimika = next(p for p in truth["participants"] if p["region_code"] == "94.04")
+    assert mimika == {"region_code": "94.04", "name": "Kabupaten Mimika", "cohort_year": 2017,
+                      "first_effect_year": 2018}
