@@ -69,13 +69,26 @@ def rollback() -> None:
 
 
 @main.command()
-def docs() -> None:
-    """Print where the dbt docs and the GX Data Docs are."""
+@click.option("--serve", is_flag=True, help="Serve the docs over HTTP on loopback instead of printing the path.")
+@click.option("--port", default=8081, show_default=True)
+def docs(serve: bool, port: int) -> None:
+    """The one entry point to the dbt docs and the GX Data Docs."""
+    import functools
+    import http.server
+
     from smartcity.settings import get_settings
 
     settings = get_settings()
     index = settings.docs_dir / "index.html"
-    click.echo(index if index.exists() else f"{settings.docs_dir} (run `make demo` first)")
+    if not index.exists():
+        raise click.ClickException(f"no docs yet in {settings.docs_dir}: run `make demo` first")
+    if not serve:
+        click.echo(index)
+        return
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(settings.docs_dir))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"docs on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        server.serve_forever()
 
 
 @main.command("airflow-env")

@@ -45,8 +45,22 @@ def generate_docs(candidate: str, settings: Settings | None = None) -> dict:
     for name in ("static_index.html", "index.html", "manifest.json", "catalog.json"):
         if (target / name).exists():
             shutil.copy2(target / name, out / name)
-    report("docs", f"dbt docs at {out / 'static_index.html'}")
+    write_docs_index(settings)
+    report("docs", f"dbt docs and GX Data Docs under {settings.docs_dir / 'index.html'}")
     return {"dbt_docs": str(out / "static_index.html")}
+
+
+def write_docs_index(settings: Settings) -> Path:
+    """One entry point for people: links to the dbt docs and the GX Data Docs beside it."""
+    index = settings.docs_dir / "index.html"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>smartcity-warehouse docs</title></head>"
+        "<body><h1>smartcity-warehouse</h1><ul>"
+        "<li><a href='dbt/static_index.html'>Models, columns and lineage (dbt docs)</a></li>"
+        "<li><a href='gx/index.html'>Data quality results (Great Expectations Data Docs)</a></li>"
+        "</ul></body></html>\n", encoding="utf-8")
+    return index
 
 
 def audit_raw(run_id: str, settings: Settings | None = None) -> dict:

@@ -12,6 +12,20 @@ REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
+# Environment variables that move each output folder (tests point them all at a temporary folder).
+PATH_ENV = {
+    "data": "SMARTCITY_DATA_DIR",
+    "warehouse": "SMARTCITY_WAREHOUSE_DIR",
+    "logs": "SMARTCITY_LOG_DIR",
+    "exports": "SMARTCITY_EXPORTS_DIR",
+}
+
+
+def relocated(root: Path) -> dict[str, str]:
+    """The environment that puts every output folder under `root`."""
+    return {env: str(Path(root) / name) for name, env in PATH_ENV.items()}
+
+
 def _path(env: str, default: Path) -> Path:
     value = os.environ.get(env)
     return Path(value).expanduser().resolve() if value else default

@@ -31,9 +31,10 @@ def postgres_reachable(host: str = "127.0.0.1", port: int = 5432) -> bool:
 @pytest.fixture
 def project_paths(tmp_path, monkeypatch):
     """Point data, warehouse, logs and exports at a fresh temporary folder."""
-    for name in ("data", "warehouse", "logs", "exports"):
-        monkeypatch.setenv(f"SMARTCITY_{name.upper()}_DIR", str(tmp_path / name))
-    from smartcity.settings import get_settings
+    from smartcity.settings import get_settings, relocated
+
+    for key, value in relocated(tmp_path).items():
+        monkeypatch.setenv(key, value)
 
     return get_settings()
 

@@ -49,12 +49,12 @@ def pipeline_run(tmp_path_factory):
     from simulator.server import run_in_thread
     from simulator.spreadsheets import write_drops
 
-    from smartcity.settings import get_settings
+    from smartcity.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("e2e")
     mp = pytest.MonkeyPatch()
-    for name in ("data", "warehouse", "logs", "exports"):
-        mp.setenv(f"SMARTCITY_{name.upper()}_DIR", str(root / name))
+    for key, value in relocated(root).items():
+        mp.setenv(key, value)
     settings = get_settings()
     sim = run_in_thread(seed=7, scale=SCALE)
     write_drops(settings.drop_dir, seed=7, scale=SCALE)

@@ -17,6 +17,7 @@ import pytest
 
 from smartcity.airflow_env import airflow_env
 from smartcity.runner import PIPELINE_DAGS, POOLS_FILE
+from smartcity.settings import relocated
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 
@@ -80,8 +81,7 @@ def test_scheduler_runs_the_pipeline_on_assets(tmp_path, metadata_db):
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "SMARTCITY_TASK_RETRY_DELAY_S": "1",
     }
-    for name in ("data", "warehouse", "logs", "exports"):
-        env[f"SMARTCITY_{name.upper()}_DIR"] = str(tmp_path / name)
+    env.update(relocated(tmp_path))
     airflow = str(Path(sys.executable).with_name("airflow"))
     with run_in_thread(seed=11, scale=20) as sim:
         env.update(sim.connections)
