@@ -45,7 +45,9 @@ def indicator_ranges() -> dict[tuple[float | None, float | None, str], list[str]
     for row in reference.indicators():
         unit = row["satuan"].strip().lower()
         code = row["kode"]
-        if unit.startswith("%"):
+        if unit.startswith("%") and "growth" in row["name_en"].lower():
+            add((-100, 100, WARNING), code)  # a growth rate is a percentage that can be negative
+        elif unit.startswith("%"):
             add((0, 100, CRITICAL), code)
         elif unit == "skor 0-5":
             add((0, 5, CRITICAL), code)

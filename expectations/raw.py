@@ -19,9 +19,14 @@ DECIMAL_COMMA = r"^\s*[-+]?\d{1,3}(?:\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$"
 FILE_COLUMN = "_file"
 DERIVED_BPS = ["_region_code", "_unit_kind"]  # added by prepare_bps
 
-BPS_COLUMNS = ["domain_id", "var_id", "var_label", "unit", "vervar_id", "vervar_label", "turvar_id",
-               "turvar_label", "year", "turtahun_id", "turtahun_label", "value", "value_raw", "_manifest_id",
-               "_extracted_at"]
+def _landing_columns(schema) -> list[str]:
+    from extractors.landing import META_FIELDS
+
+    return list(schema.names) + [f.name for f in META_FIELDS]
+
+
+# The extractor's schema is the contract: one definition, checked here.
+BPS_COLUMNS = _landing_columns(__import__("extractors.bps", fromlist=["OBSERVATION_SCHEMA"]).OBSERVATION_SCHEMA)
 CKAN_COLUMNS = ["portal", "package_id", "name", "title", "organization_name", "organization_title",
                 "metadata_created", "metadata_modified", "num_resources", "resources_json", "_manifest_id",
                 "_extracted_at"]
@@ -72,8 +77,13 @@ def resolve_bps_region(vervar_id, vervar_label) -> str | None:
     return names.get(f"{kind}:{norm}") or names.get(norm)
 
 
-def _unit_kind(unit: str) -> str | None:
+GROWTH_LABEL = re.compile(r"\b(laju|pertumbuhan|growth)\b", re.I)
+
+
+def _unit_kind(unit: str, label: str = "") -> str | None:
     u = (unit or "").strip().lower()
+    if GROWTH_LABEL.search(label or ""):
+        return "growth"  # a growth rate is a percentage that can be negative
     if u in ("%", "persen", "percent") or u.startswith(("persen", "%")):
         return "percent"
     if u.startswith(("jiwa", "orang", "penduduk", "ribu jiwa", "ribu orang")):
@@ -90,7 +100,8 @@ def prepare_bps(df):
         mapping = {(a, b): resolve_bps_region(a, b) for a, b in pairs.itertuples(index=False)}
         df["_region_code"] = [mapping[(a, b)] for a, b in zip(df["vervar_id"], df["vervar_label"], strict=True)]
     if "unit" in df.columns:
-        df["_unit_kind"] = df["unit"].map(_unit_kind)
+        labels = df["var_label"] if "var_label" in df.columns else [""] * len(df)
+        df["_unit_kind"] = [_unit_kind(u, lab) for u, lab in zip(df["unit"], labels, strict=True)]
     return df
 
 

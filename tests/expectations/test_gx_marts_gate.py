@@ -48,8 +48,8 @@ def test_good_data_passes_builds_docs_and_records(good_warehouse, tmp_path):
 
 BAD_DATA = {
     "out_of_range": (
-        f"update {FACT} set value = 150 where region_code = '11.01' and indicator_code = 'SE01' and year = 2020",
-        "between 0 and 100", ["150", "11.01", "SE01", "2020"]),
+        f"update {FACT} set value = 150 where region_code = '11.01' and indicator_code = 'SE03' and year = 2020",
+        "between 0 and 100", ["150", "11.01", "SE03", "2020"]),
     "duplicate_key": (
         f"insert into {FACT} select * from {FACT} where region_code = '16.05' and indicator_code = 'SE05' "
         "and year = 2019",

@@ -13,13 +13,10 @@ import pytest
 from expectations import runner
 from smartcity import reference
 
-BPS_SCHEMA = pa.schema([
-    ("domain_id", pa.string()), ("var_id", pa.int64()), ("var_label", pa.string()), ("unit", pa.string()),
-    ("vervar_id", pa.int64()), ("vervar_label", pa.string()), ("turvar_id", pa.int64()),
-    ("turvar_label", pa.string()), ("year", pa.int32()), ("turtahun_id", pa.int64()),
-    ("turtahun_label", pa.string()), ("value", pa.float64()), ("value_raw", pa.string()),
-    ("_manifest_id", pa.string()), ("_extracted_at", pa.timestamp("us", tz="UTC")),
-])
+from extractors.bps import OBSERVATION_SCHEMA
+from extractors.landing import META_FIELDS
+
+BPS_SCHEMA = pa.schema(list(OBSERVATION_SCHEMA) + META_FIELDS)  # what the extractor lands
 
 
 def bps_rows(var_id=184, unit="Persen", n_regions=60, years=(2020, 2021, 2022)):
@@ -29,10 +26,11 @@ def bps_rows(var_id=184, unit="Persen", n_regions=60, years=(2020, 2021, 2022)):
     for r in regions:
         for y in years:
             value = round(10 + (int(r["kode_bps_2018"]) % 50) + y % 7, 2)
-            rows.append({"domain_id": "0000", "var_id": var_id, "var_label": "Persentase penduduk miskin",
-                         "unit": unit, "vervar_id": int(r["kode_bps_2018"]), "vervar_label": r["nama_bps_2018"],
-                         "turvar_id": 0, "turvar_label": "Tidak ada", "year": y, "turtahun_id": 0,
-                         "turtahun_label": "Tahun", "value": value, "value_raw": f"{value}".replace(".", ","),
+            rows.append({"domain_id": "0000", "var_id": str(var_id), "var_label": "Persentase penduduk miskin",
+                         "unit": unit, "vervar_id": r["kode_bps_2018"], "vervar_label": r["nama_bps_2018"],
+                         "turvar_id": "0", "turvar_label": "Tidak ada", "year": y, "turtahun_id": "0",
+                         "turtahun_label": "Tahun", "month": None, "value": value,
+                         "value_raw": f"{value}".replace(".", ","), "region_code": r["kode_kemendagri"],
                          "_manifest_id": "m-1", "_extracted_at": now})
     return rows
 
@@ -99,7 +97,7 @@ def _bad(rows, **changes):
 
 @pytest.mark.parametrize("case,mutate,words", [
     ("out_of_range", lambda rows: _bad(rows, value=130.5, value_raw="130,5"), ["percentages", "130.5"]),
-    ("unknown_region", lambda rows: _bad(rows, vervar_id=8888, vervar_label="ATLANTIS"),
+    ("unknown_region", lambda rows: _bad(rows, vervar_id="8888", vervar_label="ATLANTIS"),
      ["known BPS region", "8888", "ATLANTIS"]),
     ("future_year", lambda rows: _bad(rows, year=2099), ["future", "2099"]),
     ("duplicate", lambda rows: rows + [dict(rows[3])], ["one value per", "var_id"]),

@@ -38,31 +38,25 @@ deduplicated as (
     from cells
 ),
 
-turvar_choice as (
+-- window functions only (no self-join): PostgreSQL plans a join of two CTEs as a nested loop
+best_turvar_rank as (
     select
-        region_code,
-        indicator_code,
-        year,
-        turvar_id,
-        row_number() over (
-            partition by region_code, indicator_code, year
-            order by min(turvar_rank), turvar_id
-        ) as turvar_choice_rank
+        deduplicated.*,
+        min(turvar_rank) over (partition by region_code, indicator_code, year) as best_rank
     from deduplicated
     where cell_rank = 1
-    group by region_code, indicator_code, year, turvar_id
+),
+
+best_turvar as (
+    select
+        best_turvar_rank.*,
+        min(turvar_id) over (partition by region_code, indicator_code, year) as chosen_turvar_id
+    from best_turvar_rank
+    where turvar_rank = best_rank
 ),
 
 chosen as (
-    select deduplicated.*
-    from deduplicated
-    inner join turvar_choice
-        on turvar_choice.region_code = deduplicated.region_code
-        and turvar_choice.indicator_code = deduplicated.indicator_code
-        and turvar_choice.year = deduplicated.year
-        and turvar_choice.turvar_id = deduplicated.turvar_id
-        and turvar_choice.turvar_choice_rank = 1
-    where deduplicated.cell_rank = 1
+    select * from best_turvar where turvar_id = chosen_turvar_id
 ),
 
 aligned as (
