@@ -153,6 +153,15 @@ def _big_resource(sim) -> dict:
     return next(r for r in pkg["resources"] if r.get("datastore_active"))
 
 
+def _warm_up(sim) -> None:
+    """The simulator builds a portal's catalogue on its first request: do that before any timer starts."""
+    import requests
+
+    for portal in ("nasional", "jatim"):
+        site = sim.connections[f"AIRFLOW_CONN_SMARTCITY_CKAN_{portal.upper()}"].rstrip("/")
+        requests.get(f"{site}/api/3/action/package_search", params={"rows": 1}, timeout=120).raise_for_status()
+
+
 def _measured(sim, target: str, kwargs: dict, env: dict, logs: Path, system: str, label: str,
               timeout: float) -> dict:
     before = harness.sim_requests(sim)[system]
@@ -176,6 +185,7 @@ def bench(opts) -> dict:
         env = harness.project_env(root, sim.connections)
         logs = root / "logs"
         resource = _big_resource(sim)
+        _warm_up(sim)
         for i in range(opts.repeat):
             run: dict = {}
             out = root / f"r{i}"

@@ -11,8 +11,10 @@
   DuckDB: the landing zone is read in place through the source's `external_location`
   (read_parquet with hive partitioning); `glob()` checks that at least one file matches first,
   because read_parquet errors on an empty match.
-  PostgreSQL: the Python side has loaded the Parquet into raw.<source>__<dataset>; the table may
-  be missing, which also yields the empty typed relation.
+  PostgreSQL: the Python side has loaded the Parquet into raw.<source>__<dataset>
+  (smartcity.postgres.load_raw_to_postgres: partition path in `_partition`, from which missing
+  partition-key columns such as `system` are recovered); a missing table yields the empty typed
+  relation; meta `postgres_table_pattern` unions several tables (all spreadsheet datasets).
 
   Use as:  from {{ landing_relation('bps', 'observations') }} as src
 -#}
@@ -28,15 +30,36 @@
 {%- endmacro %}
 
 {% macro default__landing_relation(src, node) -%}
-    {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
-    {%- if rel is none -%}
-        {{ return(smartcity.empty_landing_relation(node)) }}
+    {#- The raw table, or with meta `postgres_table_pattern` every raw table matching it (e.g. every
+        spreadsheet dataset: raw.spreadsheet__indicators, raw.spreadsheet__evaluasi, ...), unioned. -#}
+    {%- set meta = node.config.get('meta', {}) or node.meta -%}
+    {%- set pattern = meta.get('postgres_table_pattern') -%}
+    {%- if pattern -%}
+        {%- set found = run_query(
+            "select table_name from information_schema.tables where table_schema = '" ~ src.schema
+            ~ "' and table_name like '" ~ pattern ~ "' order by table_name") -%}
+        {%- set identifiers = found.columns[0].values() -%}
+    {%- else -%}
+        {%- set identifiers = [src.identifier] -%}
     {%- endif -%}
-    {%- set present = {} -%}
-    {%- for col in adapter.get_columns_in_relation(rel) -%}
-        {%- do present.update({(col.name | lower): (col.data_type | lower)}) -%}
+    {%- set selects = [] -%}
+    {%- for identifier in identifiers -%}
+        {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=identifier) -%}
+        {%- if rel is not none -%}
+            {%- set present = {} -%}
+            {%- for col in adapter.get_columns_in_relation(rel) -%}
+                {%- do present.update({(col.name | lower): (col.data_type | lower)}) -%}
+            {%- endfor -%}
+            {%- do selects.append(smartcity.landing_select(rel, node, present)) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {{ return(smartcity.landing_select(rel, node, present)) }}
+    {%- if selects | length == 0 -%}
+        {{ return(smartcity.empty_landing_relation(node)) }}
+    {%- elif selects | length == 1 -%}
+        {{ return(selects[0]) }}
+    {%- else -%}
+        {{ return('(' ~ (selects | join('\nunion all\n')) ~ ')') }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro postgres__landing_relation(src, node) -%}
@@ -70,7 +93,11 @@
     {%- for name, col in node.columns.items() %}
         {%- set declared = (col.data_type or 'varchar') | lower %}
         {%- set actual = present.get(name | lower) %}
-        {%- if actual is none %}
+        {%- if actual is none and '_partition' in present %}
+        {# loaded without hive columns (smartcity.postgres.load_raw_to_postgres keeps the partition
+           path in _partition, e.g. 'system=monev'): take the key's value from it #}
+        cast({{ smartcity.partition_value('"_partition"', name) }} as {{ declared }}) as {{ adapter.quote(name) }}
+        {%- elif actual is none %}
         cast(null as {{ declared }}) as {{ adapter.quote(name) }}
         {%- elif declared == 'timestamp' and 'time zone' in actual %}
         cast({{ adapter.quote(name) }} at time zone 'UTC' as timestamp) as {{ adapter.quote(name) }}
@@ -92,4 +119,17 @@
     {%- endfor %}
     where 1 = 0
 )
+{%- endmacro %}
+
+{#- Value of key `key` in a hive partition path such as 'portal=jatim/batch=0' (NULL if absent). -#}
+{% macro partition_value(path_expr, key) -%}
+    {{ return(adapter.dispatch('partition_value', 'smartcity')(path_expr, key)) }}
+{%- endmacro %}
+
+{% macro default__partition_value(path_expr, key) -%}
+    substring({{ path_expr }} from '(?:^|/){{ key }}=([^/]+)')
+{%- endmacro %}
+
+{% macro duckdb__partition_value(path_expr, key) -%}
+    nullif(regexp_extract({{ path_expr }}, '(?:^|/){{ key }}=([^/]+)', 1), '')
 {%- endmacro %}

@@ -7,8 +7,8 @@
   with a planted program effect (participants improve from cohort_year + 1 on) and known traps:
   a province aggregate row, an unknown region, a region's own domain with a local vervar id, a
   turvar split (male / female / total), monthly-only data and one annual override.
-- `spreadsheet/indicator_values/file=.../` and `spreadsheet/evaluation_scores/file=.../` (text columns,
-  as the extractor's schema-less writer lands them), keyed by old codes, names and ambiguous names.
+- `spreadsheet/<dataset>/file=.../` tidy rows (region_name, region_code, indicator_code, measure, year,
+  value, ...) keyed by old codes, names and ambiguous names, evaluation scores as PG01/PG02/PG03.
 - `ckan/packages/portal=P/batch=B/` and `regency/<entity>/system=S/`.
 
 It returns a `Truth` with the planted effects and the exact values the tests assert.
@@ -203,21 +203,23 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
         truth.checks["pinrang"] = (pinrang["kode_kemendagri"], "SE05", 2020,
                                    truth.values[(pinrang["kode_kemendagri"], "SE05", 2020)])
 
-    # --- spreadsheet indicator values (text columns) ------------------------------------------
+    # --- spreadsheet drops: tidy rows as extractors.spreadsheet lands them ------------------------
     pop_1605_2022 = truth.values.get(("16.05", "POP", 2022))
     sheet = [
         {"region_name": "KAB. MIMIKA", "region_code": "91.09", "indicator_code": "SG09", "year": "2023",
-         "value": "80.5", "source_url": "https://example.invalid/skm.xlsx", "as_of_date": "2024-03-01"},
+         "value": "80.5", "as_of_date": "2024-03-01"},
         {"region_name": "Kab. Musi Rawas", "region_code": None, "indicator_code": "SG09", "year": "2023",
-         "value": "77.25", "source_url": None, "as_of_date": "2024-03-01"},
+         "value": "77.25", "as_of_date": "2024-03-01"},
         {"region_name": "Bandung", "region_code": None, "indicator_code": "SG09", "year": "2023",
-         "value": "70", "source_url": None, "as_of_date": "2024-03-01"},
+         "value": "70", "as_of_date": "2024-03-01"},
         {"region_name": "Kota Antah", "region_code": "99.99", "indicator_code": "SG09", "year": "2023",
-         "value": "70", "source_url": None, "as_of_date": "2024-03-01"},
+         "value": "70", "as_of_date": "2024-03-01"},
+        {"region_name": "Kota Kediri", "region_code": "35.71", "indicator_code": "SG09", "year": "2023",
+         "value": None, "value_raw": "-", "value_missing": "true"},
         {"region_name": "Kabupaten Musi Rawas", "region_code": "16.05", "indicator_code": "SG03", "year": "2022",
-         "value": "1000", "unit": "count", "source_url": None, "as_of_date": "-"},
+         "value": "1000", "unit": "count", "as_of_date": "-"},
     ]
-    _write(raw_dir, "spreadsheet", "indicator_values", {"file": "skm_2023.xlsx"}, _text_table(sheet))
+    _write(raw_dir, "spreadsheet", "indicators", {"file": "skm_2023.xlsx"}, _text_table(sheet))
     truth.checks["old_code"] = ("94.04", "SG09", 2023, 80.5)
     truth.checks["by_name"] = ("16.05", "SG09", 2023, 77.25)
     if pop_1605_2022 is not None:
@@ -230,19 +232,21 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
               "33.71": {2021: [3.5] * 5, 2022: [3.0] * 5}}          # Kota Magelang (cohort 2019)
     ev_rows = []
     for y, scores in kediri.items():
-        for c, s in zip(comps, scores):
+        for c, s in zip(comps, scores, strict=True):
             ev_rows.append({"region_name": "Kota Kediri", "region_code": "35.71", "indicator_code": "PG02",
-                            "component": c, "year": str(y), "value": str(s)})
-    _write(raw_dir, "spreadsheet", "evaluation_scores", {"file": "evaluasi_kediri.xlsx"}, _text_table(ev_rows))
+                            "measure": c, "year": str(y), "value": str(s)})
+        ev_rows.append({"region_name": "Kota Kediri", "region_code": "35.71", "indicator_code": "PG03",
+                        "measure": "Smart Governance", "year": str(y), "value": "2.75"})
+    _write(raw_dir, "spreadsheet", "indicators", {"file": "Hasil_Evaluasi_Kediri.xlsx"}, _text_table(ev_rows))
     ev_rows = []
     for code, by_year in others.items():
         for y, scores in by_year.items():
-            for c, s in zip(comps, scores):
+            for c, s in zip(comps, scores, strict=True):
                 ev_rows.append({"region_code": code, "indicator_code": "PG02_" + c.upper().replace(" ", ""),
                                 "year": str(y), "value": str(s)})
-    ev_rows.append({"region_name": "PG01 only", "region_code": "35.71", "indicator_code": "PG01",
+    ev_rows.append({"region_name": "Kota Kediri", "region_code": "35.71", "indicator_code": "PG01",
                     "year": "2022", "value": "3.31"})
-    _write(raw_dir, "spreadsheet", "evaluation_scores", {"file": "evaluasi_lain.csv"}, _text_table(ev_rows))
+    _write(raw_dir, "spreadsheet", "evaluasi", {"file": "evaluasi_lain.csv"}, _text_table(ev_rows))
     truth.checks["evaluation"] = {("35.71", 2021): (3.06, "A"), ("35.71", 2022): (3.31, "B"),
                                   ("35.77", 2022): (4.0, "B"), ("33.71", 2022): (3.0, "B")}
 
@@ -271,26 +275,33 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
     truth.checks["sg06_kediri"] = {2017: 0, 2018: 2, 2019: 4, 2020: 5, 2021: 6, 2024: 6}
     truth.checks["open_data_muaraenim_2022"] = 3
 
-    # --- regency systems ------------------------------------------------------------------------
-    _write(raw_dir, "regency", "programs", {"system": "kota-kediri"}, _text_table([
-        {"program_id": "P1", "program_name": "Kediri Satu Data", "dimension": "Smart Governance",
-         "status": "Berjalan", "start_year": "2022", "end_year": "2026", "budget_planned": "500000000"},
-        {"program_id": "P2", "program_name": "Pasar Digital", "dimension": "Smart Economy",
-         "status": "Selesai", "start_year": "2021", "end_year": "2023", "budget_planned": "200000000"}]))
-    _write(raw_dir, "regency", "quickwins", {"system": "kota-kediri"}, _text_table([
-        {"quickwin_id": "Q1", "program_id": "P1", "quickwin_name": "Portal data", "status": "selesai",
-         "year": "2022"}]))
+    # --- regency systems (the simulator's `monev` shape; every field text) ------------------------
+    _write(raw_dir, "regency", "programs", {"system": "monev"}, _text_table([
+        {"id": "1", "region": "35.71", "dimension": "Smart Governance", "program_name": "Kediri Satu Data",
+         "status": "Berjalan", "start_year": "2022", "budget_idr": "500000000", "realisation_idr": "300000000",
+         "updated_at": "2024-05-01T00:00:00Z"},
+        {"id": "2", "region": "Kabupaten Muara Enim", "dimension": "Smart Living", "program_name": "Command Center",
+         "status": "selesai", "start_year": "2019", "budget_idr": "250000000", "realisation_idr": "250000000",
+         "updated_at": "2023-01-01T00:00:00Z"},
+        {"id": "3", "region": "Kabupaten Antah", "dimension": "Smart Living", "program_name": "?",
+         "status": "berjalan", "start_year": "2020", "budget_idr": "1", "realisation_idr": "0",
+         "updated_at": "2023-01-01T00:00:00Z"}]))
+    _write(raw_dir, "regency", "quickwins", {"system": "monev"}, _text_table([
+        {"id": "qw-3571-01", "region_code": "35.71", "name": "Portal data", "dimension": "Smart Governance",
+         "status": "selesai", "progress_pct": "100", "updated_at": "2022-12-01T00:00:00Z"}]))
     budget = []
-    for m in range(1, 13):
-        budget.append({"program_id": "P1", "year": "2023", "month": str(m), "budget": "100000000",
-                       "realisation": str(m * 80_000_000 // 12)})
-    budget.append({"program_id": "P1", "year": "2024", "month": "6", "budget": "100000000",
-                   "realisation": "40000000"})
-    _write(raw_dir, "regency", "budget", {"system": "kota-kediri"}, _text_table(budget))
-    _write(raw_dir, "regency", "programs", {"system": "muara-enim"}, _text_table([
-        {"program_id": "M1", "region_code": "16.03", "program_name": "Command Center", "status": "berjalan",
-         "start_year": "2019", "end_year": "2024"},
-        {"program_id": "X1", "region_code": "77.77", "region_name": "Kabupaten Antah", "program_name": "?",
-         "status": "berjalan"}]))
-    truth.checks["progress_p1_pct"] = (80_000_000 + 40_000_000) / 200_000_000 * 100
+    for y, final in ((2023, 80_000_000), (2024, 40_000_000)):
+        for m in range(1, 13 if y == 2023 else 7):
+            budget.append({"id": f"3571-{y}-{m:02d}", "region_code": "35.71", "year": str(y), "month": str(m),
+                           "budget_idr": "100000000", "realisation_idr": str(final * m // (12 if y == 2023 else 6)),
+                           "updated_at": f"{y}-{m:02d}-28T00:00:00Z"})
+    _write(raw_dir, "regency", "budget_realisation", {"system": "monev"}, _text_table(budget))
+    # a system that names its regency instead of tagging records with a region
+    _write(raw_dir, "regency", "programs", {"system": "kota-kediri"}, _text_table([
+        {"id": "K1", "program_name": "Pasar Digital", "dimension": "Smart Economy", "status": "perencanaan",
+         "start_year": "2024", "budget_idr": "200000000", "realisation_idr": "0",
+         "updated_at": "2024-02-01T00:00:00Z"}]))
+    truth.checks["program_pct"] = {("monev", "1"): 60.0, ("monev", "2"): 100.0, ("kota-kediri", "K1"): 0.0}
+    truth.checks["pg06_kediri"] = {2023: 100_000_000.0, 2024: 100_000_000.0}
+    truth.checks["budget_pct_kediri"] = {2023: 80.0, 2024: 40.0}
     return truth

@@ -1,6 +1,6 @@
 -- Every indicator value from every source, before choosing one per region x indicator x year.
 -- source_priority: official BPS statistics first, then uploaded spreadsheets, then values derived
--- from CKAN. Per-capita indicators (catalogue unit 'per 100k' / 'per 1000') that a spreadsheet
+-- from CKAN, then the regency systems (PG06 budget). Per-capita indicators (catalogue unit 'per 100k' / 'per 1000') that a spreadsheet
 -- delivers as a count (unit 'count') are divided by the population of the same year
 -- (int_population: BPS var 31, else Dukcapil 2024 S2) and multiplied by 100000 / 1000.
 with indicators as (
@@ -58,6 +58,16 @@ spreadsheet as (
     where spreadsheet_ranked.value_rank = 1
 ),
 
+regency as (
+    -- PG06 (smart city budget in the APBD, IDR) from the regency systems' budget realisation
+    select
+        region_code, 'PG06' as indicator_code, year, budget_idr as value, 'regency' as source,
+        cast(extracted_at as date) as as_of_date, manifest_id,
+        'annual' as period_basis, 'latest_month_of_year' as value_basis, 4 as source_priority
+    from {{ ref('int_regency__budget_by_year') }}
+    where budget_idr is not null
+),
+
 ckan as (
     select
         region_code, indicator_code, year, value, 'ckan' as source,
@@ -71,3 +81,5 @@ union all
 select * from spreadsheet
 union all
 select * from ckan
+union all
+select * from regency

@@ -1,4 +1,4 @@
--- Regency-system records (programs, quick wins, budget lines) in one shape with the region
+-- Regency-system records (programs, quick wins, budget realisation lines) in one shape with the region
 -- resolved: region_code (current/old/no-dot), else region_name, else the system name taken as a
 -- region name when the record carries no region key at all (systems are named after their
 -- regency, e.g. 'kota-kediri'). One row per dataset,
@@ -10,8 +10,8 @@ with records as (
     select 'quickwins', system, quickwin_id, region_code_raw, region_name_raw, manifest_id, extracted_at
     from {{ ref('stg_regency__quickwins') }}
     union all
-    select 'budget', system, program_id, region_code_raw, region_name_raw, manifest_id, extracted_at
-    from {{ ref('stg_regency__budget') }}
+    select 'budget_realisation', system, budget_line_id, region_code_raw, region_name_raw, manifest_id, extracted_at
+    from {{ ref('stg_regency__budget_realisation') }}
 ),
 
 lookup as (

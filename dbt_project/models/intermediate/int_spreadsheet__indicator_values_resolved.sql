@@ -8,7 +8,7 @@ select
     src.year,
     src.value,
     src.unit,
-    src.source_url,
+    src.source_file,
     src.as_of_date,
     src.manifest_id,
     src.extracted_at,

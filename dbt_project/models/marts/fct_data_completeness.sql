@@ -3,7 +3,7 @@
 --   n_indicators_expected: bps = the catalogue indicators mapped to a BPS variable (seed
 --     bps_indicator_variables); spreadsheet / ckan = the indicators that source delivered for any
 --     region that year; regency = NULL (records, not indicators).
---   n_records: values (bps, spreadsheet, ckan) or regency records (programs, quick wins, budget lines).
+--   n_records: values (bps, spreadsheet, ckan) or regency budget-realisation lines of that year.
 --   staleness_days: days from the newest extraction of that region x source to the build date;
 --     is_stale when above var stale_after_days or never extracted.
 with sources as (
@@ -41,24 +41,20 @@ expected as (
     union all
     select source, year, count(distinct indicator_code)
     from indicator_values
-    where source <> 'bps'
+    where source not in ('bps', 'regency')
     group by source, year
 ),
 
 regency_records as (
     select region_code, 'regency' as source, cast(year as integer) as year, count(*) as n_records
     from (
-        select
-            regions.region_code,
-            budget.year
-        from {{ ref('stg_regency__budget') }} as budget
-        inner join {{ ref('int_regency__records_resolved') }} as regions
-            on regions.dataset = 'budget'
-            and regions.system = budget.system
-            and regions.item_id = budget.program_id
-            and coalesce(regions.region_code_raw, '') = coalesce(budget.region_code_raw, '')
-            and coalesce(regions.region_name_raw, '') = coalesce(budget.region_name_raw, '')
-        where regions.region_code is not null
+        select resolved.region_code, budget.year
+        from {{ ref('stg_regency__budget_realisation') }} as budget
+        inner join {{ ref('int_regency__records_resolved') }} as resolved
+            on resolved.dataset = 'budget_realisation'
+            and resolved.system = budget.system
+            and resolved.item_id = budget.budget_line_id
+        where resolved.region_code is not null
     ) as budget_lines
     group by region_code, year
 ),
@@ -95,7 +91,7 @@ select
         cast(coalesce(present.n_indicators_present, 0) as float8)
         / nullif(case when spine.source <> 'regency' then expected.n_indicators_expected end, 0)
     as float8) as coverage_ratio,
-    cast(coalesce(present.n_records, regency_records.n_records, 0) as integer) as n_records,
+    cast(coalesce(regency_records.n_records, present.n_records, 0) as integer) as n_records,
     cast(extractions.last_extracted_at as timestamp) as last_extracted_at,
     cast(extractions.last_year_with_data as integer) as last_year_with_data,
     cast({{ dbt.datediff('cast(extractions.last_extracted_at as date)', 'current_date', 'day') }} as integer) as staleness_days,

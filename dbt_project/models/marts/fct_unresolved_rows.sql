@@ -2,7 +2,8 @@
 -- dropped silently. Reasons: unresolved_unknown_key, unresolved_ambiguous_name,
 -- unresolved_missing_key, unresolved_province_level (CKAN), aggregate_level (BPS province /
 -- national rows, expected), unmapped_variable (BPS variable not in bps_indicator_variables),
--- unknown_indicator (spreadsheet indicator code not in the catalogue), unknown_score_type.
+-- unknown_indicator (spreadsheet indicator code not in the catalogue), unknown_component (PG02 row
+-- whose evaluation component is not one of the five).
 with unresolved as (
     select 'bps' as source, 'observations' as dataset,
            case when is_aggregate then 'aggregate_level' else resolution end as reason,
@@ -17,26 +18,27 @@ with unresolved as (
     group by var_id
 
     union all
-    select 'spreadsheet', 'indicator_values', resolution, region_code_raw, region_name_raw, year, 1
+    select 'spreadsheet', 'indicators', resolution, region_code_raw, region_name_raw, year, 1
     from {{ ref('int_spreadsheet__indicator_values_resolved') }}
     where region_code is null
 
     union all
-    select 'spreadsheet', 'indicator_values', 'unknown_indicator', indicator_code, cast(null as varchar), year, 1
+    select 'spreadsheet', 'indicators', 'unknown_indicator', indicator_code, cast(null as varchar), year, 1
     from {{ ref('int_spreadsheet__indicator_values_resolved') }}
     where region_code is not null
       and indicator_code not in (select indicator_code from {{ ref('stg_reference__indicators') }})
 
     union all
-    select 'spreadsheet', 'evaluation_scores', resolution, region_code_raw, region_name_raw, year, 1
+    select 'spreadsheet', 'indicators', resolution, region_code_raw, region_name_raw, year, 1
     from {{ ref('int_spreadsheet__evaluation_scores_resolved') }}
     where region_code is null
 
     union all
-    select 'spreadsheet', 'evaluation_scores', 'unknown_score_type', indicator_code, component, year, 1
+    select 'spreadsheet', 'indicators', 'unknown_component', indicator_code, region_name_raw, year, 1
     from {{ ref('int_spreadsheet__evaluation_scores_resolved') }}
     where region_code is not null
-      and (score_type = 'unknown' or (score_type = 'component' and component is null))
+      and score_type = 'component'
+      and component is null
 
     union all
     select 'ckan', 'packages', resolution, organization_name, organization_title,

@@ -5,21 +5,21 @@ with source as (
 ranked as (
     select
         source.*,
-        row_number() over (partition by system, quickwin_id order by _extracted_at desc) as version_rank
+        row_number() over (partition by system, id order by _extracted_at desc, updated_at desc) as version_rank
     from source
+    where id is not null
 )
 
 select
     trim(system) as system,
-    trim(quickwin_id) as quickwin_id,
-    trim(program_id) as program_id,
-    trim(region_code) as region_code_raw,
-    trim(region_name) as region_name_raw,
-    trim(quickwin_name) as quickwin_name,
+    trim(id) as quickwin_id,
+    trim(coalesce(region_code, region)) as region_code_raw,
+    trim(coalesce(region_name, region)) as region_name_raw,
+    trim(name) as quickwin_name,
     trim(dimension) as dimension,
     lower(trim(status)) as status,
-    year,
-    budget_planned,
+    progress_pct,
+    {{ safe_cast_date('updated_at') }} as updated_date,
     _manifest_id as manifest_id,
     _extracted_at as extracted_at
 from ranked

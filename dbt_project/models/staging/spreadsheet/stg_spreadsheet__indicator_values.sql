@@ -6,8 +6,10 @@ select
     year,
     value,
     lower(trim(unit)) as unit,
-    trim(source_url) as source_url,
+    trim(source_file) as source_file,
     {{ safe_cast_date("as_of_date") }} as as_of_date,
     _manifest_id as manifest_id,
     _extracted_at as extracted_at
-from {{ landing_relation('spreadsheet', 'indicator_values') }} as src
+from {{ landing_relation('spreadsheet', 'indicators') }} as src
+where substr(upper(trim(indicator_code)), 1, 4) not in ('PG01', 'PG02', 'PG03')
+  and not coalesce(value_missing, false)
