@@ -74,13 +74,21 @@ def seeded_bps_indicators() -> frozenset[str]:
         return frozenset(r["indicator_code"] for r in csv.DictReader(fh) if r.get("indicator_code"))
 
 
+@lru_cache(maxsize=None)
+def every_region_indicators() -> frozenset[str]:
+    """Indicators the catalogue says exist for every kab/kota (`level_tersedia` exactly "kab/kota"; not
+    "prov (some kab/kota)", "kab/kota (partial)" or participants only)."""
+    return frozenset(r["kode"] for r in reference.indicators() if r["level_tersedia"].strip() == "kab/kota")
+
+
 def bps_indicators(df) -> list[str]:
-    """BPS indicators present in the fact table: seeded BPS indicators plus rows whose source is BPS."""
+    """BPS indicators present in the fact table that the catalogue expects for every region: seeded BPS
+    indicators plus rows whose source is BPS."""
     codes = set(seeded_bps_indicators()) & set(df["indicator_code"].dropna().unique())
     if "source" in df.columns:
         is_bps = df["source"].astype("string").str.lower().str.startswith("bps").fillna(False)
         codes |= set(df.loc[is_bps, "indicator_code"].dropna().unique())
-    return sorted(codes)
+    return sorted(codes & every_region_indicators())
 
 
 # --- fct_indicator_value -------------------------------------------------------------------------------

@@ -25,10 +25,12 @@ indicator_values as (
 ),
 
 present as (
+    -- catalogue indicators only: helper series such as population (POP) are not expected, so not counted
     select region_code, source, year,
            count(distinct indicator_code) as n_indicators_present,
            count(*) as n_records
     from indicator_values
+    where indicator_code in (select indicator_code from {{ ref('stg_reference__indicators') }})
     group by region_code, source, year
 ),
 
