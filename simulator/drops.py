@@ -14,7 +14,7 @@ from simulator.world import COMPONENTS, YEARS, World, build
 EVALUATION_YEARS = tuple(y for y in YEARS if y >= 2018)
 CSV_YEARS = (2019, 2021)               # these years came as Windows-1252 CSV with ';'
 TEXT_SCORE_YEARS = (2020, 2023)        # in these years scores were typed as text "3,31"
-INDICATOR_TABLES = {"SN03": "xlsx", "SL02": "csv"}
+INDICATOR_TABLES = {"SN03": "xlsx", "SL02": "csv", "SG01": "xlsx"}  # SG01: SPBE decree results
 BAD_NAMES = ("Kabupaten Antah Berantah", "Kota Atlantis", "Kab. Tidak Diketahui", "Kota Sentosa Raya")
 BAD_VALUES = ("12..5", "#REF!", "tdk ada", "3,4,5")
 

@@ -2,7 +2,8 @@
 --
 -- For each outcome indicator (dim_indicator.is_outcome) and cohort:
 --   1. match every participant with the k (var impact_k_controls, default 5) never-participants of
---      the same peer group (kabupaten/kota) whose pre-joining baseline is closest (ties: region code);
+--      the same peer group (kabupaten/kota) whose pre-joining trajectory is closest (smallest mean
+--      squared difference over the years before joining: level and trend; ties: region code);
 --   2. per year, gap = participant value - mean of its matched controls' values that year;
 --   3. per participant, did = mean gap over the years AFTER the joining year (year > cohort_year)
 --      - mean gap over the years BEFORE it (year < cohort_year); the joining year itself is a
@@ -15,33 +16,41 @@ with panel as (
     select * from {{ ref('int_impact_panel') }}
 ),
 
-treated as (
-    select distinct indicator_code, cohort_year, region_code, peer_group, baseline
-    from panel
-    where is_treated
-),
-
-controls as (
-    select distinct indicator_code, cohort_year, region_code, peer_group, baseline
-    from panel
-    where not is_treated
+pre_period_distance as (
+    -- trajectory matching: mean squared difference over the common pre-joining years, so a control
+    -- must match the participant's level AND trend before joining (a level match alone lets controls
+    -- with steeper trends in and biases the estimate)
+    select
+        treated_years.indicator_code,
+        treated_years.cohort_year,
+        treated_years.region_code as treated_region_code,
+        control_years.region_code as control_region_code,
+        avg((treated_years.value - control_years.value) * (treated_years.value - control_years.value))
+            as mean_squared_gap
+    from panel as treated_years
+    inner join panel as control_years
+        on control_years.indicator_code = treated_years.indicator_code
+        and control_years.cohort_year = treated_years.cohort_year
+        and control_years.peer_group = treated_years.peer_group
+        and control_years.year = treated_years.year
+        and not control_years.is_treated
+    where treated_years.is_treated
+      and treated_years.year < treated_years.cohort_year
+    group by treated_years.indicator_code, treated_years.cohort_year, treated_years.region_code,
+             control_years.region_code
 ),
 
 candidate_matches as (
     select
-        treated.indicator_code,
-        treated.cohort_year,
-        treated.region_code as treated_region_code,
-        controls.region_code as control_region_code,
+        indicator_code,
+        cohort_year,
+        treated_region_code,
+        control_region_code,
         row_number() over (
-            partition by treated.indicator_code, treated.cohort_year, treated.region_code
-            order by abs(controls.baseline - treated.baseline), controls.region_code
+            partition by indicator_code, cohort_year, treated_region_code
+            order by mean_squared_gap, control_region_code
         ) as match_rank
-    from treated
-    inner join controls
-        on controls.indicator_code = treated.indicator_code
-        and controls.cohort_year = treated.cohort_year
-        and controls.peer_group = treated.peer_group
+    from pre_period_distance
 ),
 
 matches as (
