@@ -218,6 +218,13 @@ def bench(opts) -> dict:
             run["combined.speedup_vs_sequential"] = total_seq / (run["bps.ours.seconds"] + run["ckan.ours.seconds"])
             runs.append(run)
             harness.shutil.rmtree(out, ignore_errors=True)
+    params = {"latency_ms": LATENCY_MS, "scale": scale, "bps_domains": len(domains), "bps_vars": len(var_ids),
+              "ckan_portal": "nasional", "datastore_resource": resource["id"],
+              "http_max_per_host": int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8"))}
+    return summarise(runs, params)
+
+
+def summarise(runs: list[dict], params: dict) -> dict:
     med = harness.medians(runs)
     targets = [
         {"name": "BPS national pull, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
@@ -225,24 +232,30 @@ def bench(opts) -> dict:
         {"name": "CKAN national catalogue, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
          "value": round(med["ckan.speedup_vs_sequential"], 2),
          "met": med["ckan.speedup_vs_sequential"] >= TARGET_SPEEDUP},
+        {"name": "BPS + CKAN pulls together, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
+         "value": round(med["combined.speedup_vs_sequential"], 2),
+         "met": med["combined.speedup_vs_sequential"] >= TARGET_SPEEDUP},
         {"name": "peak RSS landing the 1M-row datastore resource", "target": f"< {TARGET_DATASTORE_MB:g} MB",
          "value": round(med["datastore.peak_rss_mb"], 1), "met": med["datastore.peak_rss_mb"] < TARGET_DATASTORE_MB},
         {"name": "peak RSS streaming the 1M-row resource download", "target": f"< {TARGET_DATASTORE_MB:g} MB",
          "value": round(med["download.peak_rss_mb"], 1), "met": med["download.peak_rss_mb"] < TARGET_DATASTORE_MB},
     ]
-    params = {"latency_ms": LATENCY_MS, "scale": scale, "bps_domains": len(domains), "bps_vars": len(var_ids),
-              "ckan_portal": "nasional", "datastore_resource": resource["id"],
-              "http_max_per_host": int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8"))}
     tables = [_client_table(med), _datastore_table(med)]
     return {"params": params, "metrics": med, "runs": runs, "targets": targets, "tables": tables,
             "notes": [
                 "Seconds are the pull itself inside each child process (interpreter start and imports excluded); "
-                "requests are counted by the simulator; peak RSS is the child's ru_maxrss (wait4).",
-                "The simulator serves from a thread of the benchmark's parent process on the same 2 cores: "
-                "building and serialising 1000-package CKAN pages costs it CPU, which bounds every client's "
-                "CKAN throughput; BPS pages are small, so BPS shows the latency-hiding effect more purely.",
+                "requests are counted by the simulator; peak RSS is the child's own high-water mark (VmHWM), which "
+                "includes the interpreter and its imports (~100 MB with pyarrow).",
+                "Speedups are medians of the per-repeat ratios (all clients of a repeat run back to back).",
+                "The simulator serves from a thread of the benchmark's parent process on the same 2 cores: building "
+                "and serialising each 1000-package CKAN page costs it tens of milliseconds of CPU under the GIL "
+                "beyond the 50 ms latency, and the nasional catalogue is only 26 pages, so parallel requests cannot "
+                "hide much: the CKAN speedup is bounded by the server, not the client. BPS answers are small, so "
+                "the BPS pull shows the latency hiding (8 requests in flight per host) purely.",
                 "The sequential and ckanapi clients only parse JSON and append it to a JSON-lines file; ours also "
                 "decodes BPS cells, resolves region codes and writes Parquet + manifests.",
+                "Our CKAN pull peaks near 270 MB at 25,154 packages: up to 8 pages in flight plus 8 parsed pages "
+                "waiting (1000 packages with resources each), a cost that grows with the page size, not the portal.",
             ]}
 
 
@@ -255,7 +268,8 @@ def _client_table(m: dict) -> dict:
             p = f"{key}.{c}."
             rows.append([source, c, _f(m.get(p + "seconds")), int(m.get(p + "requests", 0)),
                          _f(m.get(p + "requests_per_s"), 1), _f(m.get(p + "peak_rss_mb"), 0),
-                         _f(m[f"{key}.sequential.seconds"] / m[p + "seconds"]) + "x"])
+                         _f(m[f"{key}.speedup_vs_sequential"] if c == "ours"
+                            else m[f"{key}.sequential.seconds"] / m[p + "seconds"]) + "x"])
     return {"title": "National pulls at 50 ms latency (medians)",
             "columns": ["pull", "client", "seconds", "requests", "requests/s", "peak RSS MB", "speedup vs sequential"],
             "rows": rows}

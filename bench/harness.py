@@ -2,8 +2,10 @@
 the relocated project environment, medians, and "not available" when another part cannot be imported.
 
 Peak memory is measured two ways for each child:
-- `peak_rss_mb`: the largest single process of the child's tree, from `os.wait4`'s ru_maxrss (the
-  kernel's high-water mark of the child and of every descendant it waited for, e.g. dbt);
+- `peak_rss_mb`: the largest single process of the child's tree: the child's own VmHWM (high-water
+  mark since exec) and the ru_maxrss of the descendants it waited for (dbt, an Airflow runner...). Not
+  the child's own ru_maxrss from `wait4`: Linux folds the forking parent's RSS into it at exec, so it
+  would report this (simulator-holding) parent's size;
 - `peak_tree_rss_mb`: the sum of RSS over the whole process tree (psutil), sampled every 50 ms, so
   concurrent processes (Airflow + dbt) add up. Sampling can miss spikes shorter than 50 ms.
 """
@@ -127,7 +129,7 @@ def run_child(target: str, kwargs: dict | None = None, *, env: dict | None = Non
     except (OSError, ValueError):
         record = {}
     Path(out_path).unlink(missing_ok=True)
-    peak_rss_mb = rusage.ru_maxrss / 1024
+    peak_rss_mb = _peak_from_record(record, rusage)
     res = ChildResult(ok=bool(record.get("ok")) and proc.returncode == 0 and not timed_out, wall_s=wall,
                       work_s=record.get("work_s"), import_s=record.get("import_s"), peak_rss_mb=peak_rss_mb,
                       peak_tree_rss_mb=max(peak_tree / 2**20, peak_rss_mb), result=record.get("result") or {},
@@ -139,6 +141,14 @@ def run_child(target: str, kwargs: dict | None = None, *, env: dict | None = Non
     if check and not res.ok:
         raise ChildFailed(f"{target}: {res.error}", record)
     return res
+
+
+def _peak_from_record(record: dict, rusage) -> float:
+    """MB: max(child's VmHWM, its waited descendants' ru_maxrss); wait4's value only as a last resort."""
+    own = record.get("self_hwm_kb")
+    if own is None:
+        return rusage.ru_maxrss / 1024
+    return max(own, record.get("children_maxrss_kb") or 0) / 1024
 
 
 def _tail(path: Path, chars: int = 800) -> str:
@@ -188,7 +198,7 @@ def run_command(cmd: list[str], *, env: dict, timeout: float = 900, log_path: Pa
     Path(out_path).unlink(missing_ok=True)
     rc = (record.get("result") or {}).get("returncode")
     ok = proc.returncode == 0 and rc == 0 and not timed_out
-    peak = rusage.ru_maxrss / 1024
+    peak = _peak_from_record(record, rusage)
     return ChildResult(ok=ok, wall_s=wall, work_s=record.get("work_s"), import_s=None, peak_rss_mb=peak,
                        peak_tree_rss_mb=max(peak_tree / 2**20, peak), result=record.get("result") or {},
                        error=None if ok else (f"timed out after {timeout:.0f}s" if timed_out else

@@ -11,6 +11,17 @@ import time
 import traceback
 
 
+def _vm_hwm_kb() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def main(argv: list[str]) -> int:
     target, kwargs, out = argv[0], json.loads(argv[1]), argv[2]
     started = time.perf_counter()
@@ -25,6 +36,9 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: B036 - reported to the parent, then the exit code says it failed
         record.update(error=f"{type(exc).__name__}: {exc}"[:2000], traceback=traceback.format_exc()[-6000:],
                       work_s=time.perf_counter() - started)
+    # VmHWM is the high-water mark of this process's own memory since exec. ru_maxrss(SELF) is not: Linux
+    # folds the pre-exec hiwater (the forking parent's RSS) into it.
+    record["self_hwm_kb"] = _vm_hwm_kb()
     record["self_maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     record["children_maxrss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(out, "w", encoding="utf-8") as fh:

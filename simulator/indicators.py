@@ -30,7 +30,7 @@ SPECS: dict[str, Spec] = {
     "PG07": Spec(25, 30, 8, 8, 4, hi=100, participants_only=True),
     "PG08": Spec(2, 3, 1, 1, 0.6, decimals=0, participants_only=True),
     "PG09": Spec(3.1, 3.3, 0.3, 0.1, 0.1, lo=1, hi=5, participants_only=True),
-    "SG01": Spec(1.8, 2.3, 0.4, 0.12, 0.08, hi=5, start=2018),
+    "SG01": Spec(1.8, 2.3, 0.4, 0.12, 0.04, hi=5, start=2018),  # decree scores move little year to year
     "SG02": Spec(20, 35, 8, 4, 3, hi=100),
     "SG03": Spec(15, 40, 8, 4, 3),
     "SG04": Spec(60, 70, 10, 2, 4, hi=100),

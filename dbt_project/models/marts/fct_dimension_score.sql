@@ -23,7 +23,8 @@ scores as (
         region_code,
         year,
         dimension_code,
-        avg(normalised_score) as dimension_score,
+        -- rounded: parallel float sums differ in the last bits from run to run (reruns must be identical)
+        {{ round_float('avg(normalised_score)', 6) }} as dimension_score,
         count(*) as n_indicators_used
     from normalised
     group by region_code, year, dimension_code

@@ -8,7 +8,9 @@
 --   3. per participant, did = mean gap over the years AFTER the joining year (year > cohort_year)
 --      - mean gap over the years BEFORE it (year < cohort_year); the joining year itself is a
 --      transition year and is left out;
---   4. estimate = mean of the participants' did; 95% CI = estimate +/- t(0.975, n-1) * sd / sqrt(n)
+--   4. estimate = mean of the participants' did; standard error = sqrt(sd(did)^2 / n + se_c^2) where
+--      se_c is the standard error of the matched controls' own before/after changes (their noise is
+--      shared by every participant matched to them); 95% CI = estimate +/- t(0.975, n-1) * se
 --      (t from seed t_critical_values, the largest tabulated df <= n-1: conservative).
 --   Estimates are rounded to 6 decimals (identical on DuckDB and PostgreSQL).
 -- Rows with cohort = 'all' pool every cohort's participants.
@@ -26,7 +28,8 @@ pre_period_distance as (
         treated_years.region_code as treated_region_code,
         control_years.region_code as control_region_code,
         avg((treated_years.value - control_years.value) * (treated_years.value - control_years.value))
-            as mean_squared_gap
+            as mean_squared_gap,
+        abs(avg(treated_years.value) - avg(control_years.value)) as baseline_gap
     from panel as treated_years
     inner join panel as control_years
         on control_years.indicator_code = treated_years.indicator_code
@@ -48,7 +51,8 @@ candidate_matches as (
         control_region_code,
         row_number() over (
             partition by indicator_code, cohort_year, treated_region_code
-            order by mean_squared_gap, control_region_code
+            order by {{ 'baseline_gap' if var('impact_matching') == 'baseline' else 'mean_squared_gap' }},
+                     control_region_code
         ) as match_rank
     from pre_period_distance
 ),
@@ -137,30 +141,50 @@ by_cohort as (
     group by indicator_code
 ),
 
+control_changes as (
+    -- each matched control's own before/after change: its sampling noise is part of the estimate's
+    -- uncertainty (controls are shared between participants, so the participants' spread alone
+    -- understates it)
+    select
+        panel.indicator_code,
+        panel.cohort_year,
+        panel.region_code,
+        avg(panel.value) filter (where panel.year > panel.cohort_year)
+            - avg(panel.value) filter (where panel.year < panel.cohort_year) as change
+    from panel
+    where not panel.is_treated
+      and panel.year <> panel.cohort_year
+      and exists (
+          select 1 from matches
+          inner join region_did_valid
+              on region_did_valid.indicator_code = matches.indicator_code
+              and region_did_valid.cohort_year = matches.cohort_year
+              and region_did_valid.region_code = matches.treated_region_code
+          where matches.indicator_code = panel.indicator_code
+            and matches.cohort_year = panel.cohort_year
+            and matches.control_region_code = panel.region_code
+      )
+    group by panel.indicator_code, panel.cohort_year, panel.region_code
+),
+
 control_counts as (
     select
-        matches.indicator_code,
-        cast(matches.cohort_year as varchar) as cohort,
-        count(distinct matches.control_region_code) as n_control_regions
-    from matches
-    inner join region_did_valid
-        on region_did_valid.indicator_code = matches.indicator_code
-        and region_did_valid.cohort_year = matches.cohort_year
-        and region_did_valid.region_code = matches.treated_region_code
-    group by matches.indicator_code, matches.cohort_year
+        indicator_code,
+        cast(cohort_year as varchar) as cohort,
+        count(distinct region_code) as n_control_regions,
+        coalesce(stddev_samp(change) / sqrt(cast(count(change) as float8)), 0) as control_std_error
+    from control_changes
+    group by indicator_code, cohort_year
 
     union all
 
     select
-        matches.indicator_code,
+        indicator_code,
         'all' as cohort,
-        count(distinct matches.control_region_code) as n_control_regions
-    from matches
-    inner join region_did_valid
-        on region_did_valid.indicator_code = matches.indicator_code
-        and region_did_valid.cohort_year = matches.cohort_year
-        and region_did_valid.region_code = matches.treated_region_code
-    group by matches.indicator_code
+        count(distinct region_code) as n_control_regions,
+        coalesce(stddev_samp(change) / sqrt(cast(count(change) as float8)), 0) as control_std_error
+    from control_changes
+    group by indicator_code
 ),
 
 t_values as (
@@ -179,7 +203,9 @@ estimates as (
         by_cohort.*,
         control_counts.n_control_regions,
         t_table.t_975,
-        by_cohort.did_sd / sqrt(cast(by_cohort.n_regions as float8)) as std_error
+        sqrt(by_cohort.did_sd * by_cohort.did_sd / cast(by_cohort.n_regions as float8)
+             + coalesce(control_counts.control_std_error, 0) * coalesce(control_counts.control_std_error, 0))
+            as std_error
     from by_cohort
     left join control_counts
         on control_counts.indicator_code = by_cohort.indicator_code

@@ -11,7 +11,8 @@ with dimension_index as (
     select
         region_code,
         year,
-        avg(dimension_score) as indicator_index,
+        -- rounded before ranking: parallel float sums differ in the last bits from run to run
+        {{ round_float('avg(dimension_score)', 6) }} as indicator_index,
         count(dimension_score) as n_dimensions_scored
     from {{ ref('fct_dimension_score') }}
     group by region_code, year
@@ -40,10 +41,8 @@ base as (
         evaluation.evaluation_index,
         evaluation.weight_version,
         coalesce(evaluation.n_components, 0) as n_components_scored,
-        case
-            when evaluation.is_complete then evaluation.evaluation_index * 20.0
-            else dimension_index.indicator_index
-        end as composite_score,
+        {{ round_float('case when evaluation.is_complete then evaluation.evaluation_index * 20.0
+                            else dimension_index.indicator_index end', 6) }} as composite_score,
         case
             when evaluation.is_complete then 'evaluation'
             when dimension_index.indicator_index is not null then 'indicators'
@@ -99,8 +98,8 @@ select
     cast(ranked.rank_in_province as integer) as rank_in_province,
     cast(ranked.rank_in_cohort as integer) as rank_in_cohort,
     cast(ranked.rank_in_peer_group as integer) as rank_in_peer_group,
-    cast(ranked.composite_score - previous.composite_score as float8) as composite_score_change,
-    cast(ranked.evaluation_index - previous.evaluation_index as float8) as evaluation_index_change,
+    {{ round_float('ranked.composite_score - previous.composite_score', 6) }} as composite_score_change,
+    {{ round_float('ranked.evaluation_index - previous.evaluation_index', 6) }} as evaluation_index_change,
     cast(previous.rank_national - ranked.rank_national as integer) as rank_national_change
 from ranked
 left join ranked as previous

@@ -1,0 +1,37 @@
+"""A rerun that lands exactly what is already there keeps the landed partition (same manifest id and
+extraction time), so the warehouse built from it is byte-identical; changed content replaces it whole."""
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+
+from extractors.landing import write_partition
+
+ROWS = [{"region": "16.05", "value": "1.234,5"}, {"region": "16.02", "value": "-"}]
+
+
+def _landed(raw, partition="portal=x"):
+    folder = raw / "ckan" / "packages" / partition
+    return json.loads((folder / "_manifest.json").read_text()), pq.read_table(folder / "data.parquet")
+
+
+def test_rerun_with_the_same_content_keeps_the_partition(tmp_path):
+    first = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-1", ROWS)
+    again = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-2", ROWS)
+    manifest, table = _landed(tmp_path)
+    assert again["status"] == "unchanged" and again["checked_in_run"] == "run-2"
+    assert manifest["manifest_id"] == first["manifest_id"] == again["manifest_id"]
+    assert manifest["run_id"] == "run-1"
+    assert set(table.column("_manifest_id").to_pylist()) == {first["manifest_id"]}
+    assert table.num_rows == 2
+
+
+def test_rerun_with_changed_content_replaces_the_partition(tmp_path):
+    first = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-1", ROWS)
+    changed = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-2", ROWS[:1])
+    manifest, table = _landed(tmp_path)
+    assert changed["status"] == "success" and changed["manifest_id"] != first["manifest_id"]
+    assert manifest["manifest_id"] == changed["manifest_id"] and manifest["row_count"] == 1
+    assert table.column("region").to_pylist() == ["16.05"]
+    assert not any((tmp_path / ".staging").glob("ckan-*"))  # no half-built partition left behind
