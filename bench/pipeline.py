@@ -205,6 +205,7 @@ def bench(opts) -> dict:
     harness.check_import("smartcity.pipeline", "expectations.runner", "smartcity.publish")
     scale = 60 if opts.quick else 514
     runs: list[dict] = []
+    failures: list[str] = []
     # BENCH_PIPELINE_MODES=staged (or airflow) runs one of the two ways only
     modes = tuple(m for m in os.environ.get("BENCH_PIPELINE_MODES", "staged,airflow").split(",") if m)
     with harness.simulator(latency_ms=LATENCY_MS, scale=scale) as sim:

@@ -92,7 +92,7 @@ class PartitionWriter:
         self._columns: dict[str, None] = {}  # insertion-ordered union of keys (schema-less mode)
         self._writer: pq.ParquetWriter | None = None
         self._spool = None
-        self._content = hashlib.sha256()
+        self._content = 0  # order-independent digest of the rows (a merge may reorder them)
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def __enter__(self) -> "PartitionWriter":
@@ -149,8 +149,7 @@ class PartitionWriter:
 
     def _flush(self, rows: list[dict], schema: pa.Schema) -> None:
         for row in rows:  # what the source said, without our stamps: equal content -> equal digest
-            self._content.update(json.dumps(row, sort_keys=True, default=str, ensure_ascii=False).encode())
-            self._content.update(b"\n")
+            self._content = (self._content + _row_digest(row)) % CONTENT_MODULUS
         stamp = {"_manifest_id": self.manifest_id, "_extracted_at": self.started_at}
         table = pa.Table.from_pylist([{**r, **stamp} for r in rows], schema=schema)
         if self._writer is None:
@@ -186,7 +185,7 @@ class PartitionWriter:
                 self._flush(self._buffer, schema)
             self._buffer = []
         self._writer.close()
-        content_sha256 = self._content.hexdigest()
+        content_sha256 = f"{self._content:064x}"
         unchanged = self._unchanged_partition(content_sha256)
         if unchanged is not None:
             # A rerun that found exactly what is already landed keeps the landed partition (and its
@@ -221,6 +220,15 @@ class PartitionWriter:
         _swap_into_place(self.tmp_dir, self.final_dir, self.raw_dir / STAGING)
         log.info("landed %s/%s/%s: %d rows", self.source, self.dataset, manifest["partition"], self.row_count)
         return manifest
+
+
+CONTENT_MODULUS = 1 << 256
+
+
+def _row_digest(row: Mapping[str, Any]) -> int:
+    """A row's sha256 as an integer; their sum mod 2**256 identifies a multiset of rows, whatever the order."""
+    text = json.dumps(row, sort_keys=True, default=str, ensure_ascii=False)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
 
 
 def _read_manifest(folder: Path) -> dict | None:

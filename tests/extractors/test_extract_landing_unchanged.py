@@ -35,3 +35,10 @@ def test_rerun_with_changed_content_replaces_the_partition(tmp_path):
     assert manifest["manifest_id"] == changed["manifest_id"] and manifest["row_count"] == 1
     assert table.column("region").to_pylist() == ["16.05"]
     assert not any((tmp_path / ".staging").glob("ckan-*"))  # no half-built partition left behind
+
+
+def test_the_same_rows_in_another_order_are_unchanged(tmp_path):
+    """An incremental merge (changed records first, carried-forward ones after) reorders the rows."""
+    first = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-1", ROWS)
+    again = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-2", list(reversed(ROWS)))
+    assert again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]

@@ -3,12 +3,12 @@ expensive part: extract everything at small scale, audit, dbt build, audit, publ
 per-test clone of that baseline so a test can break its copy without touching the others."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability_kit import RUN_ID, SCALE, SEED, clone_root, file_sha, mart_columns, mart_rows, partitions
+from reliability_kit import (RUN_ID, SCALE, SEED, clone_root, file_sha, mart_columns, mart_rows, partitions,
+                             run_stages)
 
 
 @dataclass
@@ -37,29 +37,6 @@ def _no_faults_left(request):
     yield
     if "sim" in request.fixturenames:
         request.getfixturevalue("sim").set_faults()
-
-
-def run_stages(run_id: str) -> dict:
-    """Every stage the DAGs run, in their order, with the environment's paths and connections."""
-    from smartcity import pipeline
-
-    out = {"bps": [pipeline.extract_bps(batch, run_id) for batch in pipeline.bps_domain_batches()],
-           "ckan": [pipeline.extract_ckan_portal(p, run_id) for p in pipeline.ckan_portals()],
-           "regency": [pipeline.extract_regency_entity(e["system"], e["entity"], run_id)
-                       for e in pipeline.regency_entities()],
-           "spreadsheet": pipeline.extract_spreadsheet_drops(run_id)}
-    out["audit_raw"] = pipeline.audit_raw(run_id)
-    out.update(transform_and_publish(run_id))
-    return out
-
-
-def transform_and_publish(run_id: str) -> dict:
-    from smartcity import pipeline
-
-    built = pipeline.build_candidate(run_id)
-    audit = pipeline.audit_candidate(built["candidate"], run_id)
-    published = pipeline.publish_candidate(built["candidate"])
-    return {"candidate": built["candidate"], "audit_marts": audit, "publish": published}
 
 
 @pytest.fixture(scope="session")
@@ -100,12 +77,13 @@ def clone(baseline, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def short_timeouts(monkeypatch):
-    """The process-wide HTTP client with a short read timeout and fast backoff (the timeout is not
-    configurable through the environment, so the test swaps the shared client)."""
+def sequential_http(monkeypatch):
+    """The process-wide HTTP client swapped for one that sends one request at a time, with a short read
+    timeout (0.8 s) and fast backoff; retry counts and Retry-After handling are the production ones.
+    One request at a time makes the simulator's request-counting faults meet the same requests every run,
+    so the per-fault tests are deterministic (parallel clients are exercised separately)."""
     from extractors import http
 
-    client = http.HttpClient(max_per_host=int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")),
-                             timeout=(2.0, 0.8), retry=http.make_retry(total=6, backoff_factor=0.05))
+    client = http.HttpClient(max_per_host=1, timeout=(2.0, 0.8), retry=http.make_retry(backoff_factor=0.05))
     monkeypatch.setattr(http, "_default", client)
     return client

@@ -126,6 +126,30 @@ def clone_root(src: Path, dst: Path) -> None:
     shutil.copytree(src / "warehouse", dst / "warehouse", ignore=skip)
 
 
+# --- the pipeline's stages, in the DAGs' order ----------------------------------------------------------
+def run_stages(run_id: str) -> dict:
+    """Every stage the DAGs run, in their order, with the environment's paths and connections."""
+    from smartcity import pipeline
+
+    out = {"bps": [pipeline.extract_bps(batch, run_id) for batch in pipeline.bps_domain_batches()],
+           "ckan": [pipeline.extract_ckan_portal(p, run_id) for p in pipeline.ckan_portals()],
+           "regency": [pipeline.extract_regency_entity(e["system"], e["entity"], run_id)
+                       for e in pipeline.regency_entities()],
+           "spreadsheet": pipeline.extract_spreadsheet_drops(run_id)}
+    out["audit_raw"] = pipeline.audit_raw(run_id)
+    out.update(transform_and_publish(run_id))
+    return out
+
+
+def transform_and_publish(run_id: str) -> dict:
+    from smartcity import pipeline
+
+    built = pipeline.build_candidate(run_id)
+    audit = pipeline.audit_candidate(built["candidate"], run_id)
+    published = pipeline.publish_candidate(built["candidate"])
+    return {"candidate": built["candidate"], "audit_marts": audit, "publish": published}
+
+
 # --- child processes -----------------------------------------------------------------------------------
 def child_env(root: Path, extra: dict | None = None) -> dict[str, str]:
     from smartcity.settings import relocated

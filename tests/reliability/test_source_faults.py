@@ -27,8 +27,8 @@ TARGETS = {
 # transient faults and their knobs (small `every`/`seconds` where the default would only slow the suite)
 RECOVERABLE = {
     "rate_limit": {"every": 4, "retry_after": 1},
-    "server_error_burst": {"every": 6, "burst": 3},  # 503, 502, 500 in a row, then three good answers
-    "slow": {"every": 5, "seconds": 2.0},           # with a 0.8 s client read timeout: times out, retried
+    "server_error_burst": {"every": 10, "burst": 3},  # 503, 502, 500 in a row, then seven good answers
+    "slow": {"every": 5, "seconds": 2.0},            # the 0.8 s client read timeout fires, then a retry
     "truncated_json": {"every": 5},
     "duplicate_page": {"every": 3},
     "decimal_comma": {},
@@ -91,9 +91,7 @@ def duplicate_keys(raw_dir, source) -> list:
 
 @pytest.mark.parametrize("fault", list(RECOVERABLE))
 @pytest.mark.parametrize("source", ["bps", "ckan", "regency"])
-def test_transient_fault_is_retried_without_duplicates(source, fault, sim, clone, baseline, request):
-    if fault == "slow":
-        request.getfixturevalue("short_timeouts")   # a slow answer becomes a client timeout, then a retry
+def test_transient_fault_is_retried_without_duplicates(source, fault, sim, clone, baseline, sequential_http):
     raw = clone.raw_dir
     drop = ("value_raw",) if fault == "decimal_comma" and source == "bps" else ()
     if fault == "decimal_comma" and source == "regency":
@@ -147,3 +145,20 @@ def test_permanent_fault_fails_clearly_and_keeps_the_last_good_data(source, faul
     assert partitions(raw) == before, "a failed extraction changed the landing zone"
     assert half_written(raw) == []
     assert file_sha(clone.published_path) == baseline.published_sha
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "extractors/http.py HttpClient.get_json_response retries a truncated body only body_attempts=3 times "
+    "(~0.1-0.2 s apart); with 8 parallel requests and every 5th body cut (simulator default), about 1 in "
+    "125 requests is cut three times running, so the national pull (714 tables) fails nearly every time "
+    "(observed: 1-6 tables per run). Raise the body retry budget to the status retry budget (6) or more."))
+def test_national_bps_pull_in_parallel_survives_truncated_json(sim, clone, baseline):
+    """The production client (8 requests in flight) against the default truncated_json knob, all 34
+    province domains: the pull must succeed and land the baseline's rows."""
+    from smartcity import pipeline
+
+    sim.set_faults({"truncated_json": {"systems": ["bps"]}})
+    for batch in pipeline.bps_domain_batches():
+        pipeline.extract_bps(batch, RUN)
+    expected = dataset_rows(baseline.root / "data" / "raw", "bps/observations/*/*/data.parquet")
+    assert dataset_rows(clone.raw_dir, "bps/observations/*/*/data.parquet") == expected
