@@ -28,7 +28,7 @@ install: $(VENV)/.installed
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --quiet --python 3.11
 	touch $@
 
 bench: install

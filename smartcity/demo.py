@@ -107,6 +107,6 @@ def run_demo(scale: int, seed: int, latency_ms: int) -> int:
     click.echo(f"Warehouse (open read-only): {settings.published_path}")
     click.echo(f"dbt docs:     {settings.docs_dir / 'dbt' / 'static_index.html'}")
     click.echo(f"GX Data Docs: {settings.docs_dir / 'gx' / 'index.html'}")
-    click.echo(f"Query it:     duckdb -readonly {settings.published_path} "
-               f"\"select * from marts.fct_indicator_value limit 5\"")
+    click.echo(f"Query it:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.published_path}', "
+               f"read_only=True).sql('select * from marts.fct_smart_city_index order by rank_national limit 5'))\"")
     return 0
