@@ -13,6 +13,7 @@ Ratios: dbt run / SQL models (dbt's overhead on the same transformations) and db
 SQL models) (the pipeline's dbt step against the bare minimum). The SQL script's marts are checked
 against dbt's (row count per table).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ from bench import harness, national
 
 
 # --- child-process functions ----------------------------------------------------------------------------
+
 
 def dbt_command(args: list[str], duckdb_path: str) -> dict:
     from smartcity.settings import get_settings
@@ -37,12 +39,18 @@ def dbt_command(args: list[str], duckdb_path: str) -> dict:
         nodes, dbt_elapsed = result.nodes, result.elapsed_s
     except TransformFailed as exc:
         log = (settings.log_dir / "bench-dbt.log").read_text(errors="replace")
-        last = log[log.rfind("$ dbt "):]
-        error = last[last.find("Encountered an error"):] if "Encountered an error" in last else ""
+        last = log[log.rfind("$ dbt ") :]
+        error = last[last.find("Encountered an error") :] if "Encountered an error" in last else ""
         failures, ok, nodes, dbt_elapsed = [" ".join((error or str(exc)).split())[:1500]], False, None, None
     target = settings.log_dir / "dbt-target" / "duckdb"
-    return {"seconds": time.perf_counter() - started, "ok": ok, "failures": failures[:5], "nodes": nodes,
-            "dbt_elapsed_s": dbt_elapsed, "manifest": str(target / "manifest.json")}
+    return {
+        "seconds": time.perf_counter() - started,
+        "ok": ok,
+        "failures": failures[:5],
+        "nodes": nodes,
+        "dbt_elapsed_s": dbt_elapsed,
+        "manifest": str(target / "manifest.json"),
+    }
 
 
 def sql_script(script: str, db_path: str, seeds_from: str, seeds: list[list[str]]) -> dict:
@@ -62,9 +70,12 @@ def sql_script(script: str, db_path: str, seeds_from: str, seeds: list[list[str]
         for stmt in statements:
             con.execute(stmt["sql"])
         t2 = time.perf_counter()
-        counts = {name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
-                  for (name,) in con.execute("select table_name from information_schema.tables "
-                                             "where table_schema = 'marts'").fetchall()}
+        counts = {
+            name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
     finally:
         con.close()
     return {"seed_copy_s": t1 - t0, "models_s": t2 - t1, "statements": len(statements), "mart_counts": counts}
@@ -75,14 +86,18 @@ def mart_counts(db_path: str) -> dict:
 
     con = duckdb.connect(db_path, read_only=True)
     try:
-        return {name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
-                for (name,) in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts'").fetchall()}
+        return {
+            name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
     finally:
         con.close()
 
 
 # --- the script ----------------------------------------------------------------------------------------
+
 
 def build_script(manifest_path: Path, database: str) -> tuple[list[dict], list[list[str]]]:
     """[{name, sql}] in dependency order, and the (schema, name) of the seeds the models read."""
@@ -92,8 +107,14 @@ def build_script(manifest_path: Path, database: str) -> tuple[list[dict], list[l
     missing = [uid for uid, n in models.items() if not n.get("compiled_code")]
     if missing:
         raise RuntimeError(f"{len(missing)} models without compiled SQL in {manifest_path} (first: {missing[0]})")
-    seeds = sorted({(nodes[d]["schema"], nodes[d]["alias"] or nodes[d]["name"])
-                    for n in models.values() for d in n["depends_on"]["nodes"] if d.startswith("seed.")})
+    seeds = sorted(
+        {
+            (nodes[d]["schema"], nodes[d]["alias"] or nodes[d]["name"])
+            for n in models.values()
+            for d in n["depends_on"]["nodes"]
+            if d.startswith("seed.")
+        }
+    )
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -122,12 +143,18 @@ def build_script(manifest_path: Path, database: str) -> tuple[list[dict], list[l
             schemas.append(schema)
             statements.append({"name": f"schema {schema}", "sql": f'CREATE SCHEMA IF NOT EXISTS "{schema}"'})
         kind = "VIEW" if materialized == "view" else "TABLE"
-        statements.append({"name": name, "materialized": materialized,
-                           "sql": f'CREATE {kind} "{database}"."{schema}"."{name}" AS (\n{n["compiled_code"]}\n)'})
+        statements.append(
+            {
+                "name": name,
+                "materialized": materialized,
+                "sql": f'CREATE {kind} "{database}"."{schema}"."{name}" AS (\n{n["compiled_code"]}\n)',
+            }
+        )
     return statements, [list(s) for s in seeds]
 
 
 # --- orchestration ----------------------------------------------------------------------------------------
+
 
 def bench(opts) -> dict:
     root, env = national.landing_zone(opts.quick)
@@ -141,8 +168,14 @@ def bench(opts) -> dict:
             shutil.rmtree(root / d, ignore_errors=True)
             (root / d).mkdir()
         build_db = root / "dbt-build" / f"{stem}.duckdb"
-        res = harness.run_child("bench.dbt_vs_sql:dbt_command", {"args": ["build"], "duckdb_path": str(build_db)},
-                                env=env, log_dir=logs, label=f"dbt-build-{i}", timeout=1800)
+        res = harness.run_child(
+            "bench.dbt_vs_sql:dbt_command",
+            {"args": ["build"], "duckdb_path": str(build_db)},
+            env=env,
+            log_dir=logs,
+            label=f"dbt-build-{i}",
+            timeout=1800,
+        )
         run.update({f"dbt_build.{k}": v for k, v in res.metrics().items()})
         run["dbt_build.ok"] = 1 if res.result["ok"] else 0
         if not res.result["ok"]:
@@ -151,34 +184,55 @@ def bench(opts) -> dict:
                 notes.append(msg)
         manifest = Path(res.result["manifest"])
         run_db = root / "dbt-run" / f"{stem}.duckdb"
-        seed = harness.run_child("bench.dbt_vs_sql:dbt_command", {"args": ["seed"], "duckdb_path": str(run_db)},
-                                 env=env, log_dir=logs, label=f"dbt-seed-{i}", timeout=1800)
-        dbt_run = harness.run_child("bench.dbt_vs_sql:dbt_command", {"args": ["run"], "duckdb_path": str(run_db)},
-                                    env=env, log_dir=logs, label=f"dbt-run-{i}", timeout=1800)
+        seed = harness.run_child(
+            "bench.dbt_vs_sql:dbt_command",
+            {"args": ["seed"], "duckdb_path": str(run_db)},
+            env=env,
+            log_dir=logs,
+            label=f"dbt-seed-{i}",
+            timeout=1800,
+        )
+        dbt_run = harness.run_child(
+            "bench.dbt_vs_sql:dbt_command",
+            {"args": ["run"], "duckdb_path": str(run_db)},
+            env=env,
+            log_dir=logs,
+            label=f"dbt-run-{i}",
+            timeout=1800,
+        )
         if not (seed.result["ok"] and dbt_run.result["ok"]):
             raise RuntimeError(f"dbt seed/run failed: {(seed.result['failures'] or dbt_run.result['failures'])[:1]}")
         run.update({f"dbt_seed.{k}": v for k, v in seed.metrics().items()})
         run.update({f"dbt_run.{k}": v for k, v in dbt_run.metrics().items()})
         # the run's manifest carries the compiled SQL of every model (the build may have skipped some)
-        statements, seeds = build_script(Path(dbt_run.result["manifest"]) if Path(dbt_run.result["manifest"]).exists()
-                                         else manifest, stem)
+        statements, seeds = build_script(
+            Path(dbt_run.result["manifest"]) if Path(dbt_run.result["manifest"]).exists() else manifest, stem
+        )
         script = root / "sql" / "script.json"
         script.write_text(json.dumps(statements))
         sql_db = root / "sql" / f"{stem}.duckdb"
-        sql = harness.run_child("bench.dbt_vs_sql:sql_script",
-                                {"script": str(script), "db_path": str(sql_db), "seeds_from": str(run_db),
-                                 "seeds": seeds}, env=env, log_dir=logs, label=f"sql-{i}", timeout=1800)
+        sql = harness.run_child(
+            "bench.dbt_vs_sql:sql_script",
+            {"script": str(script), "db_path": str(sql_db), "seeds_from": str(run_db), "seeds": seeds},
+            env=env,
+            log_dir=logs,
+            label=f"sql-{i}",
+            timeout=1800,
+        )
         run.update({f"sql.{k}": v for k, v in sql.metrics().items()})
         run["sql.seed_copy_s"] = sql.result["seed_copy_s"]
         run["sql.models_s"] = sql.result["models_s"]
         run["sql.statements"] = sql.result["statements"]
-        dbt_counts = harness.run_child("bench.dbt_vs_sql:mart_counts", {"db_path": str(run_db)}, env=env,
-                                       log_dir=logs, label="counts").result
+        dbt_counts = harness.run_child(
+            "bench.dbt_vs_sql:mart_counts", {"db_path": str(run_db)}, env=env, log_dir=logs, label="counts"
+        ).result
         run["marts_equal_row_counts"] = 1 if dbt_counts == sql.result["mart_counts"] else 0
         if dbt_counts != sql.result["mart_counts"]:
-            diff = {k: (dbt_counts.get(k), sql.result["mart_counts"].get(k))
-                    for k in set(dbt_counts) | set(sql.result["mart_counts"])
-                    if dbt_counts.get(k) != sql.result["mart_counts"].get(k)}
+            diff = {
+                k: (dbt_counts.get(k), sql.result["mart_counts"].get(k))
+                for k in set(dbt_counts) | set(sql.result["mart_counts"])
+                if dbt_counts.get(k) != sql.result["mart_counts"].get(k)
+            }
             notes.append(f"row counts differ between dbt run and the SQL script (dbt, sql): {diff}")
         run["ratio.dbt_run_vs_sql_models"] = dbt_run.wall_s / sql.wall_s
         run["ratio.dbt_run_vs_sql_models_work"] = dbt_run.wall_s / sql.result["models_s"]
@@ -186,20 +240,34 @@ def bench(opts) -> dict:
         runs.append(run)
     med = harness.medians(runs)
     f = lambda v, d=1: "n/a" if v is None else f"{v:.{d}f}"  # noqa: E731
-    table = {"title": "dbt vs one plain DuckDB SQL script (medians; process wall time includes interpreter start)",
-             "columns": ["what", "process wall s", "of which the work s", "peak RSS MB (largest / tree)"],
-             "rows": [
-                 ["dbt build (seeds + models + tests), as the pipeline runs it", f(med["dbt_build.wall_s"]), "",
-                  f(med["dbt_build.peak_rss_mb"], 0) + " / " + f(med["dbt_build.peak_tree_rss_mb"], 0)],
-                 ["dbt seed", f(med["dbt_seed.wall_s"]), "", f(med["dbt_seed.peak_rss_mb"], 0)],
-                 ["dbt run (models only)", f(med["dbt_run.wall_s"]), "",
-                  f(med["dbt_run.peak_rss_mb"], 0) + " / " + f(med["dbt_run.peak_tree_rss_mb"], 0)],
-                 [f"SQL script: {int(med['sql.statements'])} statements (seed copy + models)", f(med["sql.wall_s"]),
-                  f"{f(med['sql.seed_copy_s'], 2)} + {f(med['sql.models_s'], 2)}", f(med["sql.peak_rss_mb"], 0)],
-                 ["ratio dbt run / SQL script (process walls)", f(med["ratio.dbt_run_vs_sql_models"], 2) + "x", "", ""],
-                 ["ratio dbt run / SQL models alone", f(med["ratio.dbt_run_vs_sql_models_work"], 2) + "x", "", ""],
-                 ["ratio dbt build / SQL script", f(med["ratio.dbt_build_vs_sql"], 2) + "x", "", ""],
-             ]}
+    table = {
+        "title": "dbt vs one plain DuckDB SQL script (medians; process wall time includes interpreter start)",
+        "columns": ["what", "process wall s", "of which the work s", "peak RSS MB (largest / tree)"],
+        "rows": [
+            [
+                "dbt build (seeds + models + tests), as the pipeline runs it",
+                f(med["dbt_build.wall_s"]),
+                "",
+                f(med["dbt_build.peak_rss_mb"], 0) + " / " + f(med["dbt_build.peak_tree_rss_mb"], 0),
+            ],
+            ["dbt seed", f(med["dbt_seed.wall_s"]), "", f(med["dbt_seed.peak_rss_mb"], 0)],
+            [
+                "dbt run (models only)",
+                f(med["dbt_run.wall_s"]),
+                "",
+                f(med["dbt_run.peak_rss_mb"], 0) + " / " + f(med["dbt_run.peak_tree_rss_mb"], 0),
+            ],
+            [
+                f"SQL script: {int(med['sql.statements'])} statements (seed copy + models)",
+                f(med["sql.wall_s"]),
+                f"{f(med['sql.seed_copy_s'], 2)} + {f(med['sql.models_s'], 2)}",
+                f(med["sql.peak_rss_mb"], 0),
+            ],
+            ["ratio dbt run / SQL script (process walls)", f(med["ratio.dbt_run_vs_sql_models"], 2) + "x", "", ""],
+            ["ratio dbt run / SQL models alone", f(med["ratio.dbt_run_vs_sql_models_work"], 2) + "x", "", ""],
+            ["ratio dbt build / SQL script", f(med["ratio.dbt_build_vs_sql"], 2) + "x", "", ""],
+        ],
+    }
     notes += [
         "Same landing zone for all three (extracted once before the timers, national scale); each into a fresh file.",
         "dbt's process wall includes its Python start-up, project parsing (partial parse on), seed CSV loading "
@@ -207,5 +275,11 @@ def bench(opts) -> dict:
         "has none of these. Marts row counts of the SQL script vs dbt run: "
         + ("equal." if med.get("marts_equal_row_counts") == 1 else "DIFFERENT (see above)."),
     ]
-    return {"params": {"scale": 60 if opts.quick else 514, "models_from": "manifest.json compiled_code (dbt run)"},
-            "metrics": med, "runs": runs, "tables": [table], "notes": notes, "targets": []}
+    return {
+        "params": {"scale": 60 if opts.quick else 514, "models_from": "manifest.json compiled_code (dbt run)"},
+        "metrics": med,
+        "runs": runs,
+        "tables": [table],
+        "notes": notes,
+        "targets": [],
+    }

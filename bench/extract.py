@@ -11,6 +11,7 @@ the same run, interleaved within each repeat:
 Plus the peak memory of landing the 1,000,000-row jatim datastore resource (`extract_datastore`) and of
 streaming its CSV download (`CkanClient.download_resource`): target under 300 MB.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,17 @@ BIG_RESOURCE_PACKAGE = "log-layanan-publik-harian-jawa-timur-2024"
 
 # --- child-process functions ----------------------------------------------------------------------------
 
+
 def ours_bps(raw_dir: str, domains: list[str]) -> dict:
     from extractors import bps
 
     started = time.perf_counter()
     summaries = bps.extract_national(raw_dir, "bench", domains=domains, progress=lambda line: None)
-    return {"seconds": time.perf_counter() - started, "tables": len(summaries),
-            "rows": sum(s.get("row_count") or 0 for s in summaries)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "tables": len(summaries),
+        "rows": sum(s.get("row_count") or 0 for s in summaries),
+    }
 
 
 def _bps_base() -> tuple[str, str]:
@@ -109,8 +114,9 @@ def seq_ckan(out_dir: str, portal: str, rows: int = 1000) -> dict:
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     with open(Path(out_dir) / f"{portal}-seq.jsonl", "w", encoding="utf-8") as out:
         while True:
-            response = session.get(url, params={"q": "*:*", "rows": rows, "start": start, "sort": "id asc"},
-                                   timeout=120)
+            response = session.get(
+                url, params={"q": "*:*", "rows": rows, "start": start, "sort": "id asc"}, timeout=120
+            )
             response.raise_for_status()
             result = response.json()["result"]
             for pkg in result["results"]:
@@ -144,12 +150,14 @@ def ours_download(dest_dir: str, resource: dict) -> dict:
 
 # --- orchestration (parent) -----------------------------------------------------------------------------
 
+
 def _big_resource(sim) -> dict:
     import requests
 
     site = sim.connections["AIRFLOW_CONN_SMARTCITY_CKAN_JATIM"].rstrip("/")
-    pkg = requests.get(f"{site}/api/3/action/package_show", params={"id": BIG_RESOURCE_PACKAGE},
-                       timeout=60).json()["result"]
+    pkg = requests.get(f"{site}/api/3/action/package_show", params={"id": BIG_RESOURCE_PACKAGE}, timeout=60).json()[
+        "result"
+    ]
     return next(r for r in pkg["resources"] if r.get("datastore_active"))
 
 
@@ -162,15 +170,19 @@ def _warm_up(sim) -> None:
         requests.get(f"{site}/api/3/action/package_search", params={"rows": 1}, timeout=120).raise_for_status()
 
 
-def _measured(sim, target: str, kwargs: dict, env: dict, logs: Path, system: str, label: str,
-              timeout: float) -> dict:
+def _measured(sim, target: str, kwargs: dict, env: dict, logs: Path, system: str, label: str, timeout: float) -> dict:
     before = harness.sim_requests(sim)[system]
     res = harness.run_child(target, kwargs, env=env, log_dir=logs, label=label, timeout=timeout)
     requests_made = harness.sim_requests(sim)[system] - before
     seconds = res.result.get("seconds") or res.work_s
-    return {"seconds": seconds, "requests": requests_made, "requests_per_s": requests_made / seconds,
-            "peak_rss_mb": res.peak_rss_mb, "process_wall_s": res.wall_s,
-            **{k: v for k, v in res.result.items() if k != "seconds" and isinstance(v, (int, float))}}
+    return {
+        "seconds": seconds,
+        "requests": requests_made,
+        "requests_per_s": requests_made / seconds,
+        "peak_rss_mb": res.peak_rss_mb,
+        "process_wall_s": res.wall_s,
+        **{k: v for k, v in res.result.items() if k != "seconds" and isinstance(v, (int, float))},
+    }
 
 
 def bench(opts) -> dict:
@@ -192,8 +204,11 @@ def bench(opts) -> dict:
             # interleaved in the same repeat so the three clients share the machine's noise
             for client, target, kwargs in (
                 ("ours", "bench.extract:ours_bps", {"raw_dir": str(out / "raw"), "domains": domains}),
-                ("sequential", "bench.extract:seq_bps",
-                 {"out_dir": str(out / "seq"), "domains": domains, "var_ids": var_ids}),
+                (
+                    "sequential",
+                    "bench.extract:seq_bps",
+                    {"out_dir": str(out / "seq"), "domains": domains, "var_ids": var_ids},
+                ),
             ):
                 m = _measured(sim, target, kwargs, env, logs, "bps", f"bps-{client}", timeout=900)
                 run.update({f"bps.{client}.{k}": v for k, v in m.items()})
@@ -204,12 +219,27 @@ def bench(opts) -> dict:
             ):
                 m = _measured(sim, target, kwargs, env, logs, "ckan", f"ckan-{client}", timeout=900)
                 run.update({f"ckan.{client}.{k}": v for k, v in m.items()})
-            m = _measured(sim, "bench.extract:ours_datastore",
-                          {"raw_dir": str(out / "raw"), "resource_id": resource["id"]},
-                          env, logs, "ckan", "datastore", timeout=900)
+            m = _measured(
+                sim,
+                "bench.extract:ours_datastore",
+                {"raw_dir": str(out / "raw"), "resource_id": resource["id"]},
+                env,
+                logs,
+                "ckan",
+                "datastore",
+                timeout=900,
+            )
             run.update({f"datastore.{k}": v for k, v in m.items()})
-            m = _measured(sim, "bench.extract:ours_download", {"dest_dir": str(out / "dl"), "resource": resource},
-                          env, logs, "ckan", "download", timeout=900)
+            m = _measured(
+                sim,
+                "bench.extract:ours_download",
+                {"dest_dir": str(out / "dl"), "resource": resource},
+                env,
+                logs,
+                "ckan",
+                "download",
+                timeout=900,
+            )
             run.update({f"download.{k}": v for k, v in m.items()})
             run["bps.speedup_vs_sequential"] = run["bps.sequential.seconds"] / run["bps.ours.seconds"]
             run["ckan.speedup_vs_sequential"] = run["ckan.sequential.seconds"] / run["ckan.ours.seconds"]
@@ -218,72 +248,130 @@ def bench(opts) -> dict:
             run["combined.speedup_vs_sequential"] = total_seq / (run["bps.ours.seconds"] + run["ckan.ours.seconds"])
             runs.append(run)
             harness.shutil.rmtree(out, ignore_errors=True)
-    params = {"latency_ms": LATENCY_MS, "scale": scale, "bps_domains": len(domains), "bps_vars": len(var_ids),
-              "ckan_portal": "nasional", "datastore_resource": resource["id"],
-              "http_max_per_host": int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8"))}
+    params = {
+        "latency_ms": LATENCY_MS,
+        "scale": scale,
+        "bps_domains": len(domains),
+        "bps_vars": len(var_ids),
+        "ckan_portal": "nasional",
+        "datastore_resource": resource["id"],
+        "http_max_per_host": int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")),
+    }
     return summarise(runs, params)
 
 
 def summarise(runs: list[dict], params: dict) -> dict:
     med = harness.medians(runs)
     targets = [
-        {"name": "BPS national pull, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
-         "value": round(med["bps.speedup_vs_sequential"], 2), "met": med["bps.speedup_vs_sequential"] >= TARGET_SPEEDUP},
-        {"name": "CKAN national catalogue, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
-         "value": round(med["ckan.speedup_vs_sequential"], 2),
-         "met": med["ckan.speedup_vs_sequential"] >= TARGET_SPEEDUP},
-        {"name": "BPS + CKAN pulls together, speedup vs sequential requests", "target": f">= {TARGET_SPEEDUP:g}x",
-         "value": round(med["combined.speedup_vs_sequential"], 2),
-         "met": med["combined.speedup_vs_sequential"] >= TARGET_SPEEDUP},
-        {"name": "peak RSS landing the 1M-row datastore resource", "target": f"< {TARGET_DATASTORE_MB:g} MB",
-         "value": round(med["datastore.peak_rss_mb"], 1), "met": med["datastore.peak_rss_mb"] < TARGET_DATASTORE_MB},
-        {"name": "peak RSS streaming the 1M-row resource download", "target": f"< {TARGET_DATASTORE_MB:g} MB",
-         "value": round(med["download.peak_rss_mb"], 1), "met": med["download.peak_rss_mb"] < TARGET_DATASTORE_MB},
+        {
+            "name": "BPS national pull, speedup vs sequential requests",
+            "target": f">= {TARGET_SPEEDUP:g}x",
+            "value": round(med["bps.speedup_vs_sequential"], 2),
+            "met": med["bps.speedup_vs_sequential"] >= TARGET_SPEEDUP,
+        },
+        {
+            "name": "CKAN national catalogue, speedup vs sequential requests",
+            "target": f">= {TARGET_SPEEDUP:g}x",
+            "value": round(med["ckan.speedup_vs_sequential"], 2),
+            "met": med["ckan.speedup_vs_sequential"] >= TARGET_SPEEDUP,
+        },
+        {
+            "name": "BPS + CKAN pulls together, speedup vs sequential requests",
+            "target": f">= {TARGET_SPEEDUP:g}x",
+            "value": round(med["combined.speedup_vs_sequential"], 2),
+            "met": med["combined.speedup_vs_sequential"] >= TARGET_SPEEDUP,
+        },
+        {
+            "name": "peak RSS landing the 1M-row datastore resource",
+            "target": f"< {TARGET_DATASTORE_MB:g} MB",
+            "value": round(med["datastore.peak_rss_mb"], 1),
+            "met": med["datastore.peak_rss_mb"] < TARGET_DATASTORE_MB,
+        },
+        {
+            "name": "peak RSS streaming the 1M-row resource download",
+            "target": f"< {TARGET_DATASTORE_MB:g} MB",
+            "value": round(med["download.peak_rss_mb"], 1),
+            "met": med["download.peak_rss_mb"] < TARGET_DATASTORE_MB,
+        },
     ]
     tables = [_client_table(med), _datastore_table(med)]
-    return {"params": params, "metrics": med, "runs": runs, "targets": targets, "tables": tables,
-            "notes": [
-                "Seconds are the pull itself inside each child process (interpreter start and imports excluded); "
-                "requests are counted by the simulator; peak RSS is the child's own high-water mark (VmHWM), which "
-                "includes the interpreter and its imports (~100 MB with pyarrow).",
-                "Speedups are medians of the per-repeat ratios (all clients of a repeat run back to back).",
-                "The simulator serves from a thread of the benchmark's parent process on the same 2 cores: building "
-                "and serialising each 1000-package CKAN page costs it tens of milliseconds of CPU under the GIL "
-                "beyond the 50 ms latency, and the nasional catalogue is only 26 pages, so parallel requests cannot "
-                "hide much: the CKAN speedup is bounded by the server, not the client. BPS answers are small, so "
-                "the BPS pull shows the latency hiding (8 requests in flight per host) purely.",
-                "The sequential and ckanapi clients only parse JSON and append it to a JSON-lines file; ours also "
-                "decodes BPS cells, resolves region codes and writes Parquet + manifests.",
-                "Our CKAN pull peaks near 270 MB at 25,154 packages: up to 8 pages in flight plus 8 parsed pages "
-                "waiting (1000 packages with resources each), a cost that grows with the page size, not the portal.",
-            ]}
+    return {
+        "params": params,
+        "metrics": med,
+        "runs": runs,
+        "targets": targets,
+        "tables": tables,
+        "notes": [
+            "Seconds are the pull itself inside each child process (interpreter start and imports excluded); "
+            "requests are counted by the simulator; peak RSS is the child's own high-water mark (VmHWM), which "
+            "includes the interpreter and its imports (~100 MB with pyarrow).",
+            "Speedups are medians of the per-repeat ratios (all clients of a repeat run back to back).",
+            "The simulator serves from a thread of the benchmark's parent process on the same 2 cores: building "
+            "and serialising each 1000-package CKAN page costs it tens of milliseconds of CPU under the GIL "
+            "beyond the 50 ms latency, and the nasional catalogue is only 26 pages, so parallel requests cannot "
+            "hide much: the CKAN speedup is bounded by the server, not the client. BPS answers are small, so "
+            "the BPS pull shows the latency hiding (8 requests in flight per host) purely.",
+            "The sequential and ckanapi clients only parse JSON and append it to a JSON-lines file; ours also "
+            "decodes BPS cells, resolves region codes and writes Parquet + manifests.",
+            "Our CKAN pull peaks near 270 MB at 25,154 packages: up to 8 pages in flight plus 8 parsed pages "
+            "waiting (1000 packages with resources each), a cost that grows with the page size, not the portal.",
+        ],
+    }
 
 
 def _client_table(m: dict) -> dict:
     rows = []
-    for source, clients in (("BPS national pull", ("ours", "sequential")),
-                            ("CKAN nasional catalogue", ("ours", "ckanapi", "sequential"))):
+    for source, clients in (
+        ("BPS national pull", ("ours", "sequential")),
+        ("CKAN nasional catalogue", ("ours", "ckanapi", "sequential")),
+    ):
         key = "bps" if source.startswith("BPS") else "ckan"
         for c in clients:
             p = f"{key}.{c}."
-            rows.append([source, c, _f(m.get(p + "seconds")), int(m.get(p + "requests", 0)),
-                         _f(m.get(p + "requests_per_s"), 1), _f(m.get(p + "peak_rss_mb"), 0),
-                         _f(m[f"{key}.speedup_vs_sequential"] if c == "ours"
-                            else m[f"{key}.sequential.seconds"] / m[p + "seconds"]) + "x"])
-    return {"title": "National pulls at 50 ms latency (medians)",
-            "columns": ["pull", "client", "seconds", "requests", "requests/s", "peak RSS MB", "speedup vs sequential"],
-            "rows": rows}
+            rows.append(
+                [
+                    source,
+                    c,
+                    _f(m.get(p + "seconds")),
+                    int(m.get(p + "requests", 0)),
+                    _f(m.get(p + "requests_per_s"), 1),
+                    _f(m.get(p + "peak_rss_mb"), 0),
+                    _f(
+                        m[f"{key}.speedup_vs_sequential"]
+                        if c == "ours"
+                        else m[f"{key}.sequential.seconds"] / m[p + "seconds"]
+                    )
+                    + "x",
+                ]
+            )
+    return {
+        "title": "National pulls at 50 ms latency (medians)",
+        "columns": ["pull", "client", "seconds", "requests", "requests/s", "peak RSS MB", "speedup vs sequential"],
+        "rows": rows,
+    }
 
 
 def _datastore_table(m: dict) -> dict:
-    return {"title": "1,000,000-row jatim resource at 50 ms latency (medians)",
-            "columns": ["operation", "seconds", "requests", "rows or bytes", "peak RSS MB"],
-            "rows": [["extract_datastore (datastore_search paging -> Parquet)", _f(m.get("datastore.seconds")),
-                      int(m.get("datastore.requests", 0)), f"{int(m.get('datastore.rows', 0)):,} rows",
-                      _f(m.get("datastore.peak_rss_mb"), 0)],
-                     ["download_resource (streamed CSV)", _f(m.get("download.seconds")),
-                      int(m.get("download.requests", 0)), f"{int(m.get('download.bytes', 0)):,} bytes",
-                      _f(m.get("download.peak_rss_mb"), 0)]]}
+    return {
+        "title": "1,000,000-row jatim resource at 50 ms latency (medians)",
+        "columns": ["operation", "seconds", "requests", "rows or bytes", "peak RSS MB"],
+        "rows": [
+            [
+                "extract_datastore (datastore_search paging -> Parquet)",
+                _f(m.get("datastore.seconds")),
+                int(m.get("datastore.requests", 0)),
+                f"{int(m.get('datastore.rows', 0)):,} rows",
+                _f(m.get("datastore.peak_rss_mb"), 0),
+            ],
+            [
+                "download_resource (streamed CSV)",
+                _f(m.get("download.seconds")),
+                int(m.get("download.requests", 0)),
+                f"{int(m.get('download.bytes', 0)):,} bytes",
+                _f(m.get("download.peak_rss_mb"), 0),
+            ],
+        ],
+    }
 
 
 def _f(value, digits: int = 2) -> str:

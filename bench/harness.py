@@ -9,6 +9,7 @@ Peak memory is measured two ways for each child:
 - `peak_tree_rss_mb`: the sum of RSS over the whole process tree (psutil), sampled every 50 ms, so
   concurrent processes (Airflow + dbt) add up. Sampling can miss spikes shorter than 50 ms.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,19 +54,22 @@ class NotAvailable(RuntimeError):
 @dataclass
 class ChildResult:
     ok: bool
-    wall_s: float                 # whole child, interpreter start to exit
-    work_s: float | None          # inside the child, after imports (the measured function only)
+    wall_s: float  # whole child, interpreter start to exit
+    work_s: float | None  # inside the child, after imports (the measured function only)
     import_s: float | None
-    peak_rss_mb: float            # largest single process (wait4 ru_maxrss)
-    peak_tree_rss_mb: float       # sum over the process tree, sampled
+    peak_rss_mb: float  # largest single process (wait4 ru_maxrss)
+    peak_tree_rss_mb: float  # sum over the process tree, sampled
     result: dict = field(default_factory=dict)
     error: str | None = None
     traceback: str | None = None
     log: str | None = None
 
     def metrics(self, prefix: str = "") -> dict[str, float]:
-        out = {f"{prefix}wall_s": self.wall_s, f"{prefix}peak_rss_mb": self.peak_rss_mb,
-               f"{prefix}peak_tree_rss_mb": self.peak_tree_rss_mb}
+        out = {
+            f"{prefix}wall_s": self.wall_s,
+            f"{prefix}peak_rss_mb": self.peak_rss_mb,
+            f"{prefix}peak_tree_rss_mb": self.peak_tree_rss_mb,
+        }
         if self.work_s is not None:
             out[f"{prefix}work_s"] = self.work_s
         return out
@@ -87,8 +91,16 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def run_child(target: str, kwargs: dict | None = None, *, env: dict | None = None, timeout: float = 900,
-              log_dir: Path | None = None, label: str | None = None, check: bool = True) -> ChildResult:
+def run_child(
+    target: str,
+    kwargs: dict | None = None,
+    *,
+    env: dict | None = None,
+    timeout: float = 900,
+    log_dir: Path | None = None,
+    label: str | None = None,
+    check: bool = True,
+) -> ChildResult:
     """Run `module:function(**kwargs)` in a fresh interpreter (`bench.worker`) and measure it."""
     import psutil
 
@@ -101,8 +113,14 @@ def run_child(target: str, kwargs: dict | None = None, *, env: dict | None = Non
     cmd = [sys.executable, "-m", "bench.worker", target, json.dumps(kwargs or {}), out_path]
     with open(log_path, "ab") as log:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env if env is not None else os.environ.copy(),
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env=env if env is not None else os.environ.copy(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         ps = psutil.Process(proc.pid)
         peak_tree = 0
         status = None
@@ -130,10 +148,18 @@ def run_child(target: str, kwargs: dict | None = None, *, env: dict | None = Non
         record = {}
     Path(out_path).unlink(missing_ok=True)
     peak_rss_mb = _peak_from_record(record, rusage)
-    res = ChildResult(ok=bool(record.get("ok")) and proc.returncode == 0 and not timed_out, wall_s=wall,
-                      work_s=record.get("work_s"), import_s=record.get("import_s"), peak_rss_mb=peak_rss_mb,
-                      peak_tree_rss_mb=max(peak_tree / 2**20, peak_rss_mb), result=record.get("result") or {},
-                      error=record.get("error"), traceback=record.get("traceback"), log=str(log_path))
+    res = ChildResult(
+        ok=bool(record.get("ok")) and proc.returncode == 0 and not timed_out,
+        wall_s=wall,
+        work_s=record.get("work_s"),
+        import_s=record.get("import_s"),
+        peak_rss_mb=peak_rss_mb,
+        peak_tree_rss_mb=max(peak_tree / 2**20, peak_rss_mb),
+        result=record.get("result") or {},
+        error=record.get("error"),
+        traceback=record.get("traceback"),
+        log=str(log_path),
+    )
     if timed_out:
         res.error = f"timed out after {timeout:.0f}s"
     elif not res.ok and not res.error:
@@ -158,21 +184,27 @@ def _tail(path: Path, chars: int = 800) -> str:
         return ""
 
 
-def run_command(cmd: list[str], *, env: dict, timeout: float = 900, log_path: Path,
-                cwd: Path = PROJECT_ROOT) -> ChildResult:
+def run_command(
+    cmd: list[str], *, env: dict, timeout: float = 900, log_path: Path, cwd: Path = PROJECT_ROOT
+) -> ChildResult:
     """Like run_child for an arbitrary command (e.g. `python -m smartcity.runner`)."""
     fd, out_path = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     Path(out_path).unlink()
-    wrapped = [sys.executable, "-m", "bench.worker", "bench.harness:exec_command",
-               json.dumps({"cmd": cmd, "cwd": str(cwd)}), out_path]
+    wrapped = [
+        sys.executable,
+        "-m",
+        "bench.worker",
+        "bench.harness:exec_command",
+        json.dumps({"cmd": cmd, "cwd": str(cwd)}),
+        out_path,
+    ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     import psutil
 
     with open(log_path, "ab") as log:
         started = time.perf_counter()
-        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         ps = psutil.Process(proc.pid)
         peak_tree, timed_out = 0, False
         while True:
@@ -199,11 +231,19 @@ def run_command(cmd: list[str], *, env: dict, timeout: float = 900, log_path: Pa
     rc = (record.get("result") or {}).get("returncode")
     ok = proc.returncode == 0 and rc == 0 and not timed_out
     peak = _peak_from_record(record, rusage)
-    return ChildResult(ok=ok, wall_s=wall, work_s=record.get("work_s"), import_s=None, peak_rss_mb=peak,
-                       peak_tree_rss_mb=max(peak_tree / 2**20, peak), result=record.get("result") or {},
-                       error=None if ok else (f"timed out after {timeout:.0f}s" if timed_out else
-                                              f"exit code {rc}; log {log_path}: {_tail(log_path)}"),
-                       log=str(log_path))
+    return ChildResult(
+        ok=ok,
+        wall_s=wall,
+        work_s=record.get("work_s"),
+        import_s=None,
+        peak_rss_mb=peak,
+        peak_tree_rss_mb=max(peak_tree / 2**20, peak),
+        result=record.get("result") or {},
+        error=None
+        if ok
+        else (f"timed out after {timeout:.0f}s" if timed_out else f"exit code {rc}; log {log_path}: {_tail(log_path)}"),
+        log=str(log_path),
+    )
 
 
 def exec_command(cmd: list[str], cwd: str) -> dict:
@@ -214,11 +254,15 @@ def exec_command(cmd: list[str], cwd: str) -> dict:
 
 # --- environment ------------------------------------------------------------------------------------
 
+
 def project_env(root: Path | None = None, extra: dict | None = None) -> dict[str, str]:
     """os.environ + no telemetry + every output path under `root` + PYTHONPATH on the project, without a
     PostgreSQL target unless `extra` sets one."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AIRFLOW_CONN_") and k not in ("SMARTCITY_POSTGRES_URL", "SMARTCITY_CKAN_PORTALS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AIRFLOW_CONN_") and k not in ("SMARTCITY_POSTGRES_URL", "SMARTCITY_CKAN_PORTALS")
+    }
     env.update(NO_TELEMETRY)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
@@ -256,12 +300,12 @@ def workdir(prefix: str, keep: bool = False) -> Iterator[Path]:
 
 # --- statistics and metadata ----------------------------------------------------------------------------
 
+
 def medians(runs: list[dict]) -> dict[str, float]:
     """Median of every numeric key over the runs (keys missing from a run are skipped for it)."""
     keys: list[str] = []
     for r in runs:
-        keys += [k for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
-                 and k not in keys]
+        keys += [k for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in keys]
     out = {}
     for k in keys:
         values = [r[k] for r in runs if isinstance(r.get(k), (int, float))]
@@ -279,10 +323,16 @@ def spread(runs: list[dict], key: str) -> dict | None:
 
 def git_commit() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -292,10 +342,14 @@ def machine() -> dict:
     import psutil
 
     load = os.getloadavg()
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "loadavg_at_start": [round(x, 2) for x in load]}
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
 
 
 def now_iso() -> str:
@@ -306,8 +360,14 @@ def check_import(*modules: str) -> None:
     """Raise NotAvailable when another part of the project cannot be imported yet (in a child, so a
     broken import cannot poison this process)."""
     code = "import importlib,sys\nfor m in sys.argv[1:]: importlib.import_module(m)"
-    proc = subprocess.run([sys.executable, "-c", code, *modules], cwd=PROJECT_ROOT, env=project_env(),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *modules],
+        cwd=PROJECT_ROOT,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["import failed"])[-1]
         raise NotAvailable(f"cannot import {', '.join(modules)}: {last}")

@@ -1,5 +1,6 @@
 """A national-scale landing zone and built candidate, shared by the dbt_vs_sql, gx and publish
 benchmarks of one `bench.run` invocation (built once, before any timer starts, then removed at exit)."""
+
 from __future__ import annotations
 
 import atexit
@@ -30,8 +31,14 @@ def landing_zone(quick: bool) -> tuple[Path, dict]:
     with harness.simulator(latency_ms=0, scale=scale) as sim:
         env = harness.project_env(root, sim.connections)
         print(f"   preparing a {scale}-region landing zone in {root}", flush=True)
-        harness.run_child("bench.pipeline:stage_extract", {"run_id": "bench-setup"}, env=env,
-                          log_dir=root / "bench-logs", label="setup-extract", timeout=1200)
+        harness.run_child(
+            "bench.pipeline:stage_extract",
+            {"run_id": "bench-setup"},
+            env=env,
+            log_dir=root / "bench-logs",
+            label="setup-extract",
+            timeout=1200,
+        )
     env = harness.project_env(root)  # nothing after this talks to the simulator
     _cache["landing", scale] = (root, env)
     return root, env
@@ -45,8 +52,15 @@ def candidate(quick: bool) -> tuple[Path, dict, Path]:
     if key in _cache:
         return _cache[key]
     print("   building the national candidate (dbt build)", flush=True)
-    res = harness.run_child("bench.pipeline:stage_dbt", {"run_id": "bench-setup"}, env=env,
-                            log_dir=root / "bench-logs", label="setup-dbt", timeout=1800, check=False)
+    res = harness.run_child(
+        "bench.pipeline:stage_dbt",
+        {"run_id": "bench-setup"},
+        env=env,
+        log_dir=root / "bench-logs",
+        label="setup-dbt",
+        timeout=1800,
+        check=False,
+    )
     path = root / "warehouse" / ".build" / "candidate-bench-setup.duckdb"
     warnings.clear()
     if not res.ok:

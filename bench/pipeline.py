@@ -8,6 +8,7 @@ latency, then an incremental rerun with nothing changed at the sources. Two ways
   `dag.test()`, one after the other), with per-DAG and per-task times from Airflow's metadata DB.
   `airflow db migrate` happens before the timer starts (it is installation, not the run).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,17 @@ from bench import harness
 LATENCY_MS = 20
 TARGET_FULL_S = 180.0
 TARGET_INCREMENTAL = 0.10
-STAGE_GROUPS = {"extract": ["extract"], "dbt": ["dbt"], "GX": ["gx_raw", "gx_marts"], "docs": ["docs"],
-                "publish": ["publish"]}
+STAGE_GROUPS = {
+    "extract": ["extract"],
+    "dbt": ["dbt"],
+    "GX": ["gx_raw", "gx_marts"],
+    "docs": ["docs"],
+    "publish": ["publish"],
+}
 
 
 # --- child-process functions ----------------------------------------------------------------------------
+
 
 def stage_extract(run_id: str) -> dict:
     from smartcity import pipeline
@@ -43,8 +50,9 @@ def stage_extract(run_id: str) -> dict:
     timings["ckan_s"] = time.perf_counter() - t
     t = time.perf_counter()
     for item in pipeline.regency_entities():
-        rows["regency"] = rows.get("regency", 0) + pipeline.extract_regency_entity(item["system"], item["entity"],
-                                                                                   run_id)["rows"]
+        rows["regency"] = (
+            rows.get("regency", 0) + pipeline.extract_regency_entity(item["system"], item["entity"], run_id)["rows"]
+        )
     timings["regency_s"] = time.perf_counter() - t
     t = time.perf_counter()
     rows["spreadsheet"] = pipeline.extract_spreadsheet_drops(run_id)["rows"]
@@ -102,19 +110,25 @@ def stage_publish(candidate: str) -> dict:
     from smartcity import pipeline
 
     summary = pipeline.publish_candidate(candidate)
-    return {"swap_s": summary.get("swap_s"), "duration_s": summary.get("duration_s"),
-            "rows": sum((summary.get("row_counts") or {}).values())}
+    return {
+        "swap_s": summary.get("swap_s"),
+        "duration_s": summary.get("duration_s"),
+        "rows": sum((summary.get("row_counts") or {}).values()),
+    }
 
 
 # --- orchestration ----------------------------------------------------------------------------------------
+
 
 def _staged_run(root: Path, env: dict, run_id: str) -> dict:
     logs = root / "bench-logs"
     out: dict = {}
     failures: list[str] = []
-    stages = [("extract", "bench.pipeline:stage_extract", {"run_id": run_id}),
-              ("gx_raw", "bench.pipeline:stage_gx_raw", {"run_id": run_id}),
-              ("dbt", "bench.pipeline:stage_dbt", {"run_id": run_id})]
+    stages = [
+        ("extract", "bench.pipeline:stage_extract", {"run_id": run_id}),
+        ("gx_raw", "bench.pipeline:stage_gx_raw", {"run_id": run_id}),
+        ("dbt", "bench.pipeline:stage_dbt", {"run_id": run_id}),
+    ]
     candidate = None
     for name, target, kwargs in stages:
         res = harness.run_child(target, kwargs, env=env, log_dir=logs, label=f"{run_id}-{name}", timeout=1200)
@@ -124,9 +138,11 @@ def _staged_run(root: Path, env: dict, run_id: str) -> dict:
             failures.append(f"{name}: {res.result['failed']}")
         if name == "dbt":
             candidate = res.result["candidate"]
-    for name, target, kwargs in (("gx_marts", "bench.pipeline:stage_gx_marts", {"candidate": candidate, "run_id": run_id}),
-                                 ("docs", "bench.pipeline:stage_docs", {"candidate": candidate}),
-                                 ("publish", "bench.pipeline:stage_publish", {"candidate": candidate})):
+    for name, target, kwargs in (
+        ("gx_marts", "bench.pipeline:stage_gx_marts", {"candidate": candidate, "run_id": run_id}),
+        ("docs", "bench.pipeline:stage_docs", {"candidate": candidate}),
+        ("publish", "bench.pipeline:stage_publish", {"candidate": candidate}),
+    ):
         res = harness.run_child(target, kwargs, env=env, log_dir=logs, label=f"{run_id}-{name}", timeout=1200)
         out.update({f"{name}.{k}": v for k, v in res.metrics().items()})
         out.update({f"{name}.{k}": v for k, v in res.result.items() if isinstance(v, (int, float))})
@@ -149,19 +165,21 @@ def _airflow_task_times(home: Path) -> dict:
     con = sqlite3.connect(db)
     try:
         latest = {}
-        for dag_id, start, end in con.execute(
-                "select dag_id, start_date, end_date from dag_run order by start_date"):
+        for dag_id, start, end in con.execute("select dag_id, start_date, end_date from dag_run order by start_date"):
             latest[dag_id] = (start, end)
         from datetime import datetime
 
         for dag_id, (start, end) in latest.items():
             if start and end:
-                out[f"dag.{dag_id}.wall_s"] = (datetime.fromisoformat(str(end)) -
-                                               datetime.fromisoformat(str(start))).total_seconds()
-        tasks = con.execute("select ti.dag_id, ti.task_id, sum(ti.duration) from task_instance ti "
-                            "join dag_run dr on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id "
-                            "where dr.start_date = (select max(start_date) from dag_run d2 where d2.dag_id = dr.dag_id) "
-                            "group by ti.dag_id, ti.task_id").fetchall()
+                out[f"dag.{dag_id}.wall_s"] = (
+                    datetime.fromisoformat(str(end)) - datetime.fromisoformat(str(start))
+                ).total_seconds()
+        tasks = con.execute(
+            "select ti.dag_id, ti.task_id, sum(ti.duration) from task_instance ti "
+            "join dag_run dr on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id "
+            "where dr.start_date = (select max(start_date) from dag_run d2 where d2.dag_id = dr.dag_id) "
+            "group by ti.dag_id, ti.task_id"
+        ).fetchall()
         for dag_id, task_id, duration in tasks:
             out[f"task.{dag_id}.{task_id}.s"] = duration or 0.0
     except sqlite3.Error as exc:
@@ -180,10 +198,19 @@ def _airflow_run(root: Path, env: dict, label: str) -> dict:
         states = json.loads(states_file.read_text()) if states_file.exists() else {}
         bad = {k: v for k, v in states.items() if v != "success"} or states
         failures.append(f"airflow {label}: DAG states {bad or 'unknown'}; {res.error[-700:]}")
-    out = {"failures": failures, "airflow.wall_s": res.wall_s, "airflow.peak_rss_mb": res.peak_rss_mb,
-           "airflow.peak_tree_rss_mb": res.peak_tree_rss_mb}
-    out.update({f"airflow.{k}": v for k, v in _airflow_task_times(Path(env["AIRFLOW_HOME"])).items()
-                if isinstance(v, (int, float))})
+    out = {
+        "failures": failures,
+        "airflow.wall_s": res.wall_s,
+        "airflow.peak_rss_mb": res.peak_rss_mb,
+        "airflow.peak_tree_rss_mb": res.peak_tree_rss_mb,
+    }
+    out.update(
+        {
+            f"airflow.{k}": v
+            for k, v in _airflow_task_times(Path(env["AIRFLOW_HOME"])).items()
+            if isinstance(v, (int, float))
+        }
+    )
     return out
 
 
@@ -196,7 +223,8 @@ def _prepare_root(root: Path, sim, scale: int) -> tuple[dict, dict]:
     write_drops(Path(env[PATH_ENV["data"]]) / "drop", seed=0, scale=scale)
     from smartcity.airflow_env import airflow_env
 
-    af_env = {**env, **airflow_env(root / "airflow")}
+    # smartcity.runner picks its Airflow home from SMARTCITY_AIRFLOW_HOME (else the project's .airflow)
+    af_env = {**env, **airflow_env(root / "airflow"), "SMARTCITY_AIRFLOW_HOME": str(root / "airflow")}
     af_env["PYTHONPATH"] = env["PYTHONPATH"]
     return env, af_env
 
@@ -220,7 +248,9 @@ def bench(opts) -> dict:
                     after = harness.sim_requests(sim)
                 run.update({f"staged.full.{k}": v for k, v in full.items()})
                 run.update({f"staged.incremental.{k}": v for k, v in incr.items()})
-                run.update({f"staged.incremental.requests.{k}": after[k] - before[k] for k in ("bps", "ckan", "regency")})
+                run.update(
+                    {f"staged.incremental.requests.{k}": after[k] - before[k] for k in ("bps", "ckan", "regency")}
+                )
                 for f in full["failures"] + incr["failures"]:
                     if f not in failures:
                         failures.append(f)
@@ -228,16 +258,31 @@ def bench(opts) -> dict:
             if "airflow" in modes:
                 with harness.workdir("pipeline-airflow") as root:
                     env, af_env = _prepare_root(root, sim, scale)
-                    harness.run_child("smartcity.runner:ensure_metadata_db", {"env": af_env}, env=af_env,
-                                      log_dir=root / "bench-logs", label="airflow-migrate", timeout=600)
+                    harness.run_child(
+                        "smartcity.runner:ensure_metadata_db",
+                        {"env": af_env},
+                        env=af_env,
+                        log_dir=root / "bench-logs",
+                        label="airflow-migrate",
+                        timeout=600,
+                    )
                     full = _airflow_run(root, af_env, f"full{i}")
                     before = harness.sim_requests(sim)
                     incr = _airflow_run(root, af_env, f"incr{i}")
                     after = harness.sim_requests(sim)
-                run.update({f"airflow.full.{k[len('airflow.'):]}": v for k, v in full.items() if k.startswith("airflow.")})
-                run.update({f"airflow.incremental.{k[len('airflow.'):]}": v for k, v in incr.items()
-                            if k.startswith("airflow.")})
-                run.update({f"airflow.incremental.requests.{k}": after[k] - before[k] for k in ("bps", "ckan", "regency")})
+                run.update(
+                    {f"airflow.full.{k[len('airflow.') :]}": v for k, v in full.items() if k.startswith("airflow.")}
+                )
+                run.update(
+                    {
+                        f"airflow.incremental.{k[len('airflow.') :]}": v
+                        for k, v in incr.items()
+                        if k.startswith("airflow.")
+                    }
+                )
+                run.update(
+                    {f"airflow.incremental.requests.{k}": after[k] - before[k] for k in ("bps", "ckan", "regency")}
+                )
                 for f in full["failures"] + incr["failures"]:
                     if f not in failures:
                         failures.append(f)
@@ -247,27 +292,60 @@ def bench(opts) -> dict:
     targets, tables = [], []
     if "staged" in modes:
         tables.append(_stage_table(med))
-        targets.append({"name": "full national run, staged (sum of stage processes)", "target": f"< {TARGET_FULL_S:g} s",
-                        "value": round(med["staged.full.total.wall_s"], 1),
-                        "met": med["staged.full.total.wall_s"] < TARGET_FULL_S})
-        targets.append({"name": "incremental rerun / full run, staged", "target": f"<= {TARGET_INCREMENTAL:.0%}",
-                        "value": f"{med['staged.incremental_ratio']:.0%}",
-                        "met": med["staged.incremental_ratio"] <= TARGET_INCREMENTAL})
+        targets.append(
+            {
+                "name": "full national run, staged (sum of stage processes)",
+                "target": f"< {TARGET_FULL_S:g} s",
+                "value": round(med["staged.full.total.wall_s"], 1),
+                "met": med["staged.full.total.wall_s"] < TARGET_FULL_S,
+            }
+        )
+        targets.append(
+            {
+                "name": "incremental rerun / full run, staged",
+                "target": f"<= {TARGET_INCREMENTAL:.0%}",
+                "value": f"{med['staged.incremental_ratio']:.0%}",
+                "met": med["staged.incremental_ratio"] <= TARGET_INCREMENTAL,
+            }
+        )
     if "airflow" in modes:
         tables.append(_airflow_table(med))
-        targets.append({"name": "full national run under Airflow (smartcity.runner)", "target": f"< {TARGET_FULL_S:g} s",
-                        "value": round(med["airflow.full.wall_s"], 1), "met": med["airflow.full.wall_s"] < TARGET_FULL_S})
-        targets.append({"name": "incremental rerun / full run under Airflow", "target": f"<= {TARGET_INCREMENTAL:.0%}",
-                        "value": f"{med['airflow.incremental_ratio']:.0%}",
-                        "met": med["airflow.incremental_ratio"] <= TARGET_INCREMENTAL})
+        targets.append(
+            {
+                "name": "full national run under Airflow (smartcity.runner)",
+                "target": f"< {TARGET_FULL_S:g} s",
+                "value": round(med["airflow.full.wall_s"], 1),
+                "met": med["airflow.full.wall_s"] < TARGET_FULL_S,
+            }
+        )
+        targets.append(
+            {
+                "name": "incremental rerun / full run under Airflow",
+                "target": f"<= {TARGET_INCREMENTAL:.0%}",
+                "value": f"{med['airflow.incremental_ratio']:.0%}",
+                "met": med["airflow.incremental_ratio"] <= TARGET_INCREMENTAL,
+            }
+        )
     if failures:
         for t in targets:
             t["name"] += " (the run did not pass: see the notes)"
-    params = {"latency_ms": LATENCY_MS, "scale": scale, "years": "2015-2024", "modes": ",".join(modes),
-              "postgres": "off (see the publish benchmark)"}
-    return {"params": params, "metrics": med, "runs": runs, "targets": targets, "tables": tables,
-            "notes": _notes(med, modes) + [f"**The run did not pass** (timings still measured end to end): {f}"
-                                           for f in failures], "failures": failures}
+    params = {
+        "latency_ms": LATENCY_MS,
+        "scale": scale,
+        "years": "2015-2024",
+        "modes": ",".join(modes),
+        "postgres": "off (see the publish benchmark)",
+    }
+    return {
+        "params": params,
+        "metrics": med,
+        "runs": runs,
+        "targets": targets,
+        "tables": tables,
+        "notes": _notes(med, modes)
+        + [f"**The run did not pass** (timings still measured end to end): {f}" for f in failures],
+        "failures": failures,
+    }
 
 
 def _f(v, d=1):
@@ -276,50 +354,108 @@ def _f(v, d=1):
 
 def _stage_table(m: dict) -> dict:
     rows = []
-    for label, parts in (("extract: BPS", "extract.bps_s"), ("extract: CKAN (3 portals)", "extract.ckan_s"),
-                         ("extract: regency (monev)", "extract.regency_s"),
-                         ("extract: spreadsheet drops", "extract.spreadsheet_s")):
-        rows.append([f"  {label} (inside the extract process)", _f(m.get(f"staged.full.{parts}")), "",
-                     _f(m.get(f"staged.incremental.{parts}")), ""])
+    for label, parts in (
+        ("extract: BPS", "extract.bps_s"),
+        ("extract: CKAN (3 portals)", "extract.ckan_s"),
+        ("extract: regency (monev)", "extract.regency_s"),
+        ("extract: spreadsheet drops", "extract.spreadsheet_s"),
+    ):
+        rows.append(
+            [
+                f"  {label} (inside the extract process)",
+                _f(m.get(f"staged.full.{parts}")),
+                "",
+                _f(m.get(f"staged.incremental.{parts}")),
+                "",
+            ]
+        )
     body = []
     for stage in ("extract", "gx_raw", "dbt", "gx_marts", "docs", "publish", "total"):
-        body.append([stage, _f(m.get(f"staged.full.{stage}.wall_s")), _f(m.get(f"staged.full.{stage}.peak_rss_mb"), 0)
-                     + " / " + _f(m.get(f"staged.full.{stage}.peak_tree_rss_mb"), 0),
-                     _f(m.get(f"staged.incremental.{stage}.wall_s")),
-                     _f(m.get(f"staged.incremental.{stage}.peak_rss_mb"), 0)])
+        body.append(
+            [
+                stage,
+                _f(m.get(f"staged.full.{stage}.wall_s")),
+                _f(m.get(f"staged.full.{stage}.peak_rss_mb"), 0)
+                + " / "
+                + _f(m.get(f"staged.full.{stage}.peak_tree_rss_mb"), 0),
+                _f(m.get(f"staged.incremental.{stage}.wall_s")),
+                _f(m.get(f"staged.incremental.{stage}.peak_rss_mb"), 0),
+            ]
+        )
         if stage == "extract":
             body += rows
-    return {"title": "Staged run: one child process per stage (medians; seconds include interpreter start and imports)",
-            "columns": ["stage", "full run s", "full peak RSS MB (largest / tree)", "incremental s",
-                        "incremental peak RSS MB"], "rows": body}
+    return {
+        "title": "Staged run: one child process per stage (medians; seconds include interpreter start and imports)",
+        "columns": [
+            "stage",
+            "full run s",
+            "full peak RSS MB (largest / tree)",
+            "incremental s",
+            "incremental peak RSS MB",
+        ],
+        "rows": body,
+    }
 
 
 def _airflow_table(m: dict) -> dict:
-    rows = [["whole pipeline (smartcity.runner)", _f(m.get("airflow.full.wall_s")),
-             _f(m.get("airflow.full.peak_rss_mb"), 0) + " / " + _f(m.get("airflow.full.peak_tree_rss_mb"), 0),
-             _f(m.get("airflow.incremental.wall_s")),
-             _f(m.get("airflow.incremental.peak_rss_mb"), 0) + " / " + _f(m.get("airflow.incremental.peak_tree_rss_mb"), 0)]]
+    rows = [
+        [
+            "whole pipeline (smartcity.runner)",
+            _f(m.get("airflow.full.wall_s")),
+            _f(m.get("airflow.full.peak_rss_mb"), 0) + " / " + _f(m.get("airflow.full.peak_tree_rss_mb"), 0),
+            _f(m.get("airflow.incremental.wall_s")),
+            _f(m.get("airflow.incremental.peak_rss_mb"), 0)
+            + " / "
+            + _f(m.get("airflow.incremental.peak_tree_rss_mb"), 0),
+        ]
+    ]
     for key in sorted(k for k in m if k.startswith("airflow.full.dag.")):
-        name = key[len("airflow.full."):-len(".wall_s")]
+        name = key[len("airflow.full.") : -len(".wall_s")]
         rows.append([f"  {name} (DAG run)", _f(m[key]), "", _f(m.get(key.replace(".full.", ".incremental."))), ""])
     for key in sorted(k for k in m if k.startswith("airflow.full.task.") and m[k] >= 1.0):
-        name = key[len("airflow.full.task."):-len(".s")]
-        rows.append([f"    task {name} (sum over mapped instances)", _f(m[key]), "",
-                     _f(m.get(key.replace(".full.", ".incremental."))), ""])
-    return {"title": "Under Airflow (`python -m smartcity.runner`, dag.test per DAG), medians",
-            "columns": ["what", "full run s", "peak RSS MB (largest / tree)", "incremental s", "incremental peak RSS MB"],
-            "rows": rows}
+        name = key[len("airflow.full.task.") : -len(".s")]
+        rows.append(
+            [
+                f"    task {name} (sum over mapped instances)",
+                _f(m[key]),
+                "",
+                _f(m.get(key.replace(".full.", ".incremental."))),
+                "",
+            ]
+        )
+    return {
+        "title": "Under Airflow (`python -m smartcity.runner`, dag.test per DAG), medians",
+        "columns": ["what", "full run s", "peak RSS MB (largest / tree)", "incremental s", "incremental peak RSS MB"],
+        "rows": rows,
+    }
 
 
 def _notes(m: dict, modes) -> list[str]:
-    notes = ["The simulator serves 514 regions x 2015-2024 from a thread of the benchmark's parent process on the "
-             "same 2 cores, with 20 ms added to every request; spreadsheet drops are written before the timer starts.",
-             "Stages: extract = BPS (all province domains x catalogue variables, in the DAG's batches of 8 domains), "
-             "CKAN (nasional, jatim, muaraenim), regency (monev entities), spreadsheet drops; GX = raw suites + mart "
-             "suites; publish = DuckDB swap + Parquet/CSV exports (no PostgreSQL target configured)."]
+    notes = [
+        "The simulator serves 514 regions x 2015-2024 from a thread of the benchmark's parent process on the "
+        "same 2 cores, with 20 ms added to every request; spreadsheet drops are written before the timer starts.",
+        "Stages: extract = BPS (all province domains x catalogue variables, in the DAG's batches of 8 domains), "
+        "CKAN (nasional, jatim, muaraenim), regency (monev entities), spreadsheet drops; GX = raw suites + mart "
+        "suites; publish = DuckDB swap + Parquet/CSV exports (no PostgreSQL target configured).",
+    ]
     if "staged" in modes and "staged.incremental.requests.bps" in m:
         notes.append(
             f"Incremental rerun requests (median): BPS {m['staged.incremental.requests.bps']:.0f}, CKAN "
             f"{m['staged.incremental.requests.ckan']:.0f}, regency {m['staged.incremental.requests.regency']:.0f}. "
-            "What does not shrink on a rerun is the reason the ratio is what it is (see the stage table).")
+            "What does not shrink on a rerun is the reason the ratio is what it is (see the stage table)."
+        )
+        rebuilt = ("gx_raw", "dbt", "gx_marts", "docs", "publish")
+        fixed = sum(m.get(f"staged.incremental.{s}.wall_s", 0) for s in rebuilt)
+        notes.append(
+            "Why the incremental target is not reachable as the pipeline is built: (1) BPS has no incremental "
+            "cursor, so every rerun asks all province domains x variables again "
+            f"({m.get('staged.incremental.extract.bps_s', 0):.1f} s) while CKAN and regency do shrink to a few "
+            "requests; (2) every run builds a brand-new candidate with a full `dbt build` (write-audit-publish into "
+            "a fresh file, no incremental models), re-validates the whole landing zone and every mart with GX and "
+            "regenerates the dbt docs; those stages alone take "
+            f"{fixed:.1f} s of the incremental run, i.e. {fixed / max(m.get('staged.full.total.wall_s', 1), 1e-9):.0%} "
+            "of the full run, before any extraction; (3) each stage pays a Python start-up and imports (dbt, GX, "
+            "Airflow) of 1-5 s. Reaching 10 % needs a no-change short-circuit (skip dbt/GX/docs/publish when no "
+            "landing partition changed, e.g. compare manifest checksums) and a BPS cursor/conditional requests."
+        )
     return notes

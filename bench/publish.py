@@ -5,6 +5,7 @@
 - PostgreSQL: `smartcity.postgres.publish_marts_to_postgres` (COPY of every mart into marts_new, grants,
   atomic schema swap) into a fresh database on 127.0.0.1:5432 (user postgres), dropped afterwards. Two
   publishes per repeat: into an empty database, then over the existing marts (the real swap)."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,13 @@ def duck_publish(candidate: str, exports: bool) -> dict:
 
     started = time.perf_counter()
     result = publish.publish(candidate, exports=exports, postgres_dsn="")
-    return {"seconds": time.perf_counter() - started, "swap_s": result.swap_s, "duration_s": result.duration_s,
-            "rows": sum(result.row_counts.values()), "file_mb": result.version_path.stat().st_size / 2**20}
+    return {
+        "seconds": time.perf_counter() - started,
+        "swap_s": result.swap_s,
+        "duration_s": result.duration_s,
+        "rows": sum(result.row_counts.values()),
+        "file_mb": result.version_path.stat().st_size / 2**20,
+    }
 
 
 def pg_publish(candidate: str, dsn: str) -> dict:
@@ -30,8 +36,14 @@ def pg_publish(candidate: str, dsn: str) -> dict:
 
     started = time.perf_counter()
     result = publish_marts_to_postgres(candidate, dsn)
-    return {"seconds": time.perf_counter() - started, "rows": result["rows"], "rows_per_s": result["rows_per_s"],
-            "load_s": result["load_s"], "swap_s": result["swap_s"], "tables": len(result["tables"])}
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": result["rows"],
+        "rows_per_s": result["rows_per_s"],
+        "load_s": result["load_s"],
+        "swap_s": result["swap_s"],
+        "tables": len(result["tables"]),
+    }
 
 
 def _admin(sql: str) -> None:
@@ -55,8 +67,14 @@ def bench(opts) -> dict:
     for i in range(opts.repeat):
         run = {}
         for exports in (False, True):
-            res = harness.run_child("bench.publish:duck_publish", {"candidate": str(candidate), "exports": exports},
-                                    env=env, log_dir=logs, label=f"duck-publish-{i}", timeout=900)
+            res = harness.run_child(
+                "bench.publish:duck_publish",
+                {"candidate": str(candidate), "exports": exports},
+                env=env,
+                log_dir=logs,
+                label=f"duck-publish-{i}",
+                timeout=900,
+            )
             key = "duck_exports" if exports else "duck"
             run.update({f"{key}.{k}": v for k, v in res.metrics().items()})
             run.update({f"{key}.{k}": v for k, v in res.result.items()})
@@ -66,8 +84,14 @@ def bench(opts) -> dict:
             try:
                 dsn = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{db}"
                 for n, key in ((0, "pg_first"), (1, "pg_swap")):
-                    res = harness.run_child("bench.publish:pg_publish", {"candidate": str(candidate), "dsn": dsn},
-                                            env=env, log_dir=logs, label=f"pg-publish-{i}-{n}", timeout=900)
+                    res = harness.run_child(
+                        "bench.publish:pg_publish",
+                        {"candidate": str(candidate), "dsn": dsn},
+                        env=env,
+                        log_dir=logs,
+                        label=f"pg-publish-{i}-{n}",
+                        timeout=900,
+                    )
                     run.update({f"{key}.{k}": v for k, v in res.metrics().items()})
                     run.update({f"{key}.{k}": v for k, v in res.result.items()})
             finally:
@@ -75,26 +99,60 @@ def bench(opts) -> dict:
         runs.append(run)
     m = harness.medians(runs)
     f = lambda v, d=2: "n/a" if v is None else f"{v:.{d}f}"  # noqa: E731
-    rows = [["DuckDB publish, no exports", f(m["duck.swap_s"] * 1000, 2) + " ms swap", f(m["duck.seconds"]),
-             f"{int(m['duck.rows']):,} mart rows, {f(m['duck.file_mb'], 0)} MB file", f(m["duck.peak_rss_mb"], 0)],
-            ["DuckDB publish + Parquet/CSV exports", f(m["duck_exports.swap_s"] * 1000, 2) + " ms swap",
-             f(m["duck_exports.seconds"]), "", f(m["duck_exports.peak_rss_mb"], 0)]]
+    rows = [
+        [
+            "DuckDB publish, no exports",
+            f(m["duck.swap_s"] * 1000, 2) + " ms swap",
+            f(m["duck.seconds"]),
+            f"{int(m['duck.rows']):,} mart rows, {f(m['duck.file_mb'], 0)} MB file",
+            f(m["duck.peak_rss_mb"], 0),
+        ],
+        [
+            "DuckDB publish + Parquet/CSV exports",
+            f(m["duck_exports.swap_s"] * 1000, 2) + " ms swap",
+            f(m["duck_exports.seconds"]),
+            "",
+            f(m["duck_exports.peak_rss_mb"], 0),
+        ],
+    ]
     targets = []
     if pg_ok:
-        rows += [["PostgreSQL publish into an empty database", f"{m['pg_first.rows_per_s']:,.0f} rows/s (load)",
-                  f(m["pg_first.seconds"]), f"{int(m['pg_first.rows']):,} rows, {int(m['pg_first.tables'])} tables, "
-                  f"load {f(m['pg_first.load_s'])} s, swap {f(m['pg_first.swap_s'] * 1000, 1)} ms",
-                  f(m["pg_first.peak_rss_mb"], 0)],
-                 ["PostgreSQL publish over existing marts", f"{m['pg_swap.rows_per_s']:,.0f} rows/s (load)",
-                  f(m["pg_swap.seconds"]), f"load {f(m['pg_swap.load_s'])} s, swap {f(m['pg_swap.swap_s'] * 1000, 1)} ms",
-                  f(m["pg_swap.peak_rss_mb"], 0)]]
-    table = {"title": "Publishing the national marts (medians)",
-             "columns": ["what", "headline", "seconds (in process)", "detail", "peak RSS MB"], "rows": rows}
-    notes += ["No numeric target in issue 6; recorded for the record. The DuckDB `swap_s` is what `smartcity.publish` "
-              "reports: copying the version next to the served file, fsync, `os.replace`, fsync of the folder (the "
-              "rename itself is atomic and instant; the copy of the ~50 MB file dominates); the PostgreSQL rows/s divide the mart "
-              "rows by the COPY phase (`load_s`), the end-to-end seconds include connecting, grants and the swap.",
-              "The role `bi_reader` is cluster-wide: the publish creates it if absent and leaves its password unchanged.",
-              *national.warnings]
-    return {"params": {"scale": 60 if opts.quick else 514, "postgres": PG_ADMIN_DSN.rsplit("/", 1)[0] + "/<fresh db>"},
-            "metrics": m, "runs": runs, "tables": [table], "targets": targets, "notes": notes}
+        rows += [
+            [
+                "PostgreSQL publish into an empty database",
+                f"{m['pg_first.rows_per_s']:,.0f} rows/s (load)",
+                f(m["pg_first.seconds"]),
+                f"{int(m['pg_first.rows']):,} rows, {int(m['pg_first.tables'])} tables, "
+                f"load {f(m['pg_first.load_s'])} s, swap {f(m['pg_first.swap_s'] * 1000, 1)} ms",
+                f(m["pg_first.peak_rss_mb"], 0),
+            ],
+            [
+                "PostgreSQL publish over existing marts",
+                f"{m['pg_swap.rows_per_s']:,.0f} rows/s (load)",
+                f(m["pg_swap.seconds"]),
+                f"load {f(m['pg_swap.load_s'])} s, swap {f(m['pg_swap.swap_s'] * 1000, 1)} ms",
+                f(m["pg_swap.peak_rss_mb"], 0),
+            ],
+        ]
+    table = {
+        "title": "Publishing the national marts (medians)",
+        "columns": ["what", "headline", "seconds (in process)", "detail", "peak RSS MB"],
+        "rows": rows,
+    }
+    notes += [
+        "No numeric target in issue 6; recorded for the record. The DuckDB `swap_s` is what `smartcity.publish` "
+        "reports: copying the version next to the served file, fsync, `os.replace`, fsync of the folder (the "
+        "rename itself is atomic and instant; the copy of the ~50 MB file dominates); the PostgreSQL rows/s "
+        "divide the mart rows by the COPY phase (`load_s`); the end-to-end seconds include connecting, grants "
+        "and the swap.",
+        "The role `bi_reader` is cluster-wide: the publish creates it if absent and leaves its password unchanged.",
+        *national.warnings,
+    ]
+    return {
+        "params": {"scale": 60 if opts.quick else 514, "postgres": PG_ADMIN_DSN.rsplit("/", 1)[0] + "/<fresh db>"},
+        "metrics": m,
+        "runs": runs,
+        "tables": [table],
+        "targets": targets,
+        "notes": notes,
+    }

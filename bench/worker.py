@@ -1,6 +1,7 @@
 """Child-process entry point: `python -m bench.worker module:function '<json kwargs>' result.json`.
 Imports the function, runs it, and writes {ok, import_s, work_s, result | error} to the result file,
 with this process's own ru_maxrss and that of its waited-for children (dbt, ...)."""
+
 from __future__ import annotations
 
 import importlib
@@ -34,8 +35,11 @@ def main(argv: list[str]) -> int:
         result = func(**kwargs)
         record.update(ok=True, work_s=time.perf_counter() - imported, result=result or {})
     except BaseException as exc:  # noqa: B036 - reported to the parent, then the exit code says it failed
-        record.update(error=f"{type(exc).__name__}: {exc}"[:2000], traceback=traceback.format_exc()[-6000:],
-                      work_s=time.perf_counter() - started)
+        record.update(
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            traceback=traceback.format_exc()[-6000:],
+            work_s=time.perf_counter() - started,
+        )
     # VmHWM is the high-water mark of this process's own memory since exec. ru_maxrss(SELF) is not: Linux
     # folds the pre-exec hiwater (the forking parent's RSS) into it.
     record["self_hwm_kb"] = _vm_hwm_kb()

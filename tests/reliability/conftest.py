@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability_kit import (RUN_ID, SCALE, SEED, clone_root, file_sha, mart_columns, mart_rows, partitions,
-                             run_stages)
+from reliability_kit import (FLOAT_DIGITS, RUN_ID, SCALE, SEED, clone_root, file_sha, mart_columns, mart_rows,
+                             partitions, run_stages)
 
 
 @dataclass
@@ -16,7 +16,8 @@ class Baseline:
     root: Path
     published_sha: str
     fingerprint: tuple[dict, str]          # smartcity.publish.marts_fingerprint
-    columns: dict                          # reliability_kit.mart_columns
+    columns: dict                          # reliability_kit.mart_columns (exact)
+    rounded: dict                          # reliability_kit.mart_columns, floats to FLOAT_DIGITS decimals
     rows: dict                             # reliability_kit.mart_rows
     partitions: dict
     connections: dict
@@ -56,7 +57,8 @@ def baseline(tmp_path_factory, sim):
     run_stages(RUN_ID)
     published = settings.published_path
     yield Baseline(root=root, published_sha=file_sha(published), fingerprint=marts_fingerprint(published),
-                   columns=mart_columns(published), rows=mart_rows(published),
+                   columns=mart_columns(published), rounded=mart_columns(published, FLOAT_DIGITS),
+                   rows=mart_rows(published),
                    partitions=partitions(settings.raw_dir), connections=dict(sim.connections),
                    bps_key=sim.bps_key)
     mp.undo()

@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 SEED = 0
 SCALE = 40                       # below 55: the simulator serves exactly the 55 participants
 RUN_ID = "reliability_baseline"
-BPS_DOMAINS = ["1100", "3500"]   # two province domains keep per-fault BPS pulls short
+BPS_DOMAINS = ["3500"]           # one province domain (21 tables) keeps per-fault BPS pulls short
 META = ("_manifest_id", "_extracted_at")
+FLOAT_DIGITS = 6                 # scores differ in their last bits between builds (see test_sigkill_and_rerun)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,17 +31,21 @@ def file_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def mart_columns(duckdb_path: Path) -> dict[str, dict[str, str]]:
-    """{table: {column: digest of the column's sorted values}} for every `marts` table (read-only)."""
+def mart_columns(duckdb_path: Path, float_digits: int | None = None) -> dict[str, dict[str, str]]:
+    """{table: {column: digest of the column's sorted values}} for every `marts` table (read-only).
+    `float_digits`: DOUBLE/FLOAT columns rounded to that many decimals first (compare data, not last bits)."""
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         out: dict[str, dict[str, str]] = {}
-        cols = con.execute("select table_name, column_name from information_schema.columns "
+        cols = con.execute("select table_name, column_name, data_type from information_schema.columns "
                            "where table_schema = 'marts' order by table_name, ordinal_position").fetchall()
-        for table, column in cols:
+        for table, column, data_type in cols:
+            expr = f'"{column}"'
+            if float_digits is not None and data_type.upper() in ("DOUBLE", "FLOAT", "REAL"):
+                expr = f"round({expr}, {float_digits})"
+            text = f"coalesce(cast({expr} as varchar), '<null>')"
             (digest,) = con.execute(
-                f'select md5(coalesce(string_agg(coalesce(cast("{column}" as varchar), \'<null>\'), \'|\' '
-                f'order by coalesce(cast("{column}" as varchar), \'<null>\')), \'\')) from marts."{table}"'
+                f"select md5(coalesce(string_agg({text}, '|' order by {text}), '')) from marts.\"{table}\""
             ).fetchone()
             out.setdefault(table, {})[column] = digest
         return out
