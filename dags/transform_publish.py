@@ -1,5 +1,6 @@
 """Landing zone -> warehouse: raw audit, dbt build into a new file, mart audit, atomic publish.
-Runs when any source lands; one writer at a time (pool `warehouse_writer` has one slot)."""
+Runs when any source lands; skips everything when the landing zone and the code are what the served
+warehouse was built from; one writer at a time (pool `warehouse_writer` has one slot)."""
 from airflow.sdk import dag, task
 
 from smartcity.assets import PUBLISHED_MARTS, RAW_BPS, RAW_CKAN, RAW_REGENCY, RAW_SPREADSHEET
@@ -9,6 +10,11 @@ from smartcity.dag_support import START_DATE, default_args
 @dag(schedule=(RAW_BPS | RAW_CKAN | RAW_REGENCY | RAW_SPREADSHEET), start_date=START_DATE, catchup=False,
      max_active_runs=1, default_args={**default_args(), "retries": 0}, tags=["transform", "publish"])
 def transform_publish():
+    @task.short_circuit
+    def inputs_changed() -> bool:
+        from smartcity.pipeline import warehouse_is_stale
+        return warehouse_is_stale()
+
     @task
     def audit_landing_zone(run_id=None) -> dict:
         from smartcity.pipeline import audit_raw
@@ -37,7 +43,7 @@ def transform_publish():
         return publish_candidate(candidate)
 
     candidate = build_candidate()
-    audit_landing_zone() >> candidate
+    inputs_changed() >> audit_landing_zone() >> candidate
     publish(generate_docs(audit_marts(candidate)))
 
 

@@ -2,6 +2,8 @@
 work. Each returns a small JSON-able summary (it travels over XCom: no secrets, no data)."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import time
@@ -17,6 +19,46 @@ def candidate_path(run_id: str, settings: Settings | None = None) -> Path:
     return settings.build_dir / f"candidate-{safe}.duckdb"
 
 
+PUBLISHED_INPUTS = "published_inputs.json"
+
+
+def inputs_fingerprint(settings: Settings | None = None) -> str:
+    """What a warehouse build depends on: every landed partition's manifest id (a rerun that found the
+    same data keeps them) and the transformation and audit code. Equal fingerprints, equal warehouse."""
+    import hashlib
+
+    from smartcity.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+
+    settings = settings or get_settings()
+    digest = hashlib.sha256()
+    for manifest in sorted(settings.raw_dir.rglob("_manifest.json")) if settings.raw_dir.exists() else []:
+        if ".staging" in manifest.parts:
+            continue
+        digest.update(str(manifest.relative_to(settings.raw_dir)).encode())
+        digest.update(json.loads(manifest.read_text(encoding="utf-8")).get("manifest_id", "").encode())
+    code = [*DBT_PROJECT_DIR.glob("dbt_project.yml"), *DBT_PROJECT_DIR.glob("profiles.yml"),
+            *(p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")),
+            *EXPECTATIONS_DIR.glob("*.py")]
+    for path in sorted(p for p in code if p.is_file()):
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def warehouse_is_stale(settings: Settings | None = None) -> bool:
+    """False when the served warehouse was built from exactly the current inputs: nothing to rebuild."""
+    settings = settings or get_settings()
+    marker = settings.warehouse_dir / PUBLISHED_INPUTS
+    try:
+        published = json.loads(marker.read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError):
+        published = None
+    stale = published != inputs_fingerprint(settings) or not settings.published_path.exists()
+    if not stale:
+        report("transform", "landing zone and code unchanged since the last publish: nothing to rebuild")
+    return stale
+
+
 def build_candidate(run_id: str, settings: Settings | None = None) -> dict:
     """dbt seed + build into a brand-new DuckDB file (never the published one)."""
     from smartcity.transform import run_dbt
@@ -28,7 +70,9 @@ def build_candidate(run_id: str, settings: Settings | None = None) -> dict:
         stale.unlink(missing_ok=True)  # a rerun of the same interval starts from scratch
     started = time.monotonic()
     report("dbt", "building the warehouse (dbt seed + build)")
+    fingerprint = inputs_fingerprint(settings)  # taken before the build: what the candidate is built from
     result = run_dbt(["build"], settings, duckdb_path=path, log_name="dbt")
+    path.with_suffix(".inputs.json").write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
     report("dbt", f"built {result.nodes} nodes in {time.monotonic() - started:.1f}s", nodes=result.nodes)
     return {"candidate": str(path), "nodes": result.nodes, "elapsed_s": round(time.monotonic() - started, 2)}
 
@@ -93,7 +137,10 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
     from smartcity import publish
 
     settings = settings or get_settings()
+    inputs = Path(candidate).with_suffix(".inputs.json")
     result = publish.publish(Path(candidate), settings=settings)
+    if inputs.exists():  # remember what the served warehouse was built from (after the swap, never before)
+        os.replace(inputs, settings.warehouse_dir / PUBLISHED_INPUTS)
     report("publish", f"published {settings.published_path}")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
 

@@ -126,15 +126,16 @@ def test_scheduler_runs_the_pipeline_on_assets(tmp_path, metadata_db):
 
             # Airflow's own backfill over past intervals; the rerun changes nothing that was landed.
             subprocess.run([airflow, "backfill", "create", "--dag-id", "extract_regency",
-                            "--from-date", "2025-03-01", "--to-date", "2025-03-02"],
+                            "--from-date", "2025-03-01", "--to-date", "2025-03-04"],
                            env=env, check=True, capture_output=True, timeout=120)
             backfill: list[str] = []
-            while time.monotonic() < deadline + 180:
+            backfill_deadline = time.monotonic() + 180
+            while time.monotonic() < backfill_deadline:
                 backfill = backfill_states(dsn, "extract_regency")
-                if len(backfill) == 2 and all(s in ("success", "failed") for s in backfill):
+                if backfill and all(s in ("success", "failed") for s in backfill):
                     break
                 time.sleep(3)
-            assert backfill == ["success", "success"], f"backfill runs: {backfill}"
+            assert len(backfill) >= 2 and set(backfill) == {"success"}, f"backfill runs: {backfill}"
             assert landing_manifests(tmp_path) == landed_before
         finally:
             for proc in procs:
