@@ -423,6 +423,11 @@ def _observed(res: dict, kwargs: dict) -> tuple[str | None, list]:
         return "all expected values present", sample
     if "observed_value" in res and res["observed_value"] is not None:
         value = res["observed_value"]
+        if isinstance(value, (list, tuple, set)) and kwargs.get("column_set") is not None:
+            # a column-set failure: name the renamed, extra or missing columns, not the whole list
+            extra = sorted(set(value) - set(kwargs["column_set"]))
+            missing = sorted(set(kwargs["column_set"]) - set(value))
+            return f"unexpected columns {extra}, missing columns {missing}", sample
         if isinstance(value, (list, tuple, set)) and len(value) > 20:
             value = f"{len(value)} values, e.g. {list(value)[:SAMPLE_ROWS]}"
         return _text(value), sample

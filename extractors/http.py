@@ -136,7 +136,7 @@ class HttpClient:
 
     def __init__(self, *, max_per_host: int = 8, min_interval: float = 0.0,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: Retry | None = None,
-                 body_attempts: int = 3):
+                 body_attempts: int = 6):
         self.max_per_host = max_per_host
         self.body_attempts = body_attempts
         self.min_interval = min_interval
@@ -329,5 +329,9 @@ def default_client() -> HttpClient:
     global _default
     with _default_lock:
         if _default is None:
-            _default = HttpClient(max_per_host=int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")))
+            _default = HttpClient(
+                max_per_host=int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")),
+                # connect and read timeouts, seconds: a slow portal fails a request, not the whole run
+                timeout=(float(os.environ.get("SMARTCITY_HTTP_CONNECT_TIMEOUT_S", "5")),
+                         float(os.environ.get("SMARTCITY_HTTP_READ_TIMEOUT_S", "60"))))
         return _default

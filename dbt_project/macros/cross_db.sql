@@ -1,19 +1,43 @@
 {#- Portable helpers; anything engine-specific is dispatched per adapter. -#}
 
-{#- Cast text to a number, NULL when it does not parse ('-', '', 'n/a'). -#}
+{#- Cast text to a number, NULL when it does not parse ('-', '', 'n/a'). Indonesian notation is read
+    where it cannot be mistaken for a machine number: '1.234,56', '12,5' and '1.234.567' (several
+    thousands groups); a lone '1.234' stays 1.234 (a decimal point, as APIs write it). -#}
 {% macro safe_cast_number(expr, data_type='float8') -%}
     {{ return(adapter.dispatch('safe_cast_number', 'smartcity')(expr, data_type)) }}
 {%- endmacro %}
 
+{% macro indonesian_number_patterns() -%}
+    {{ return({
+        'thousands': '^[-+]?[0-9]{1,3}([.][0-9]{3})+,[0-9]+$|^[-+]?[0-9]{1,3}([.][0-9]{3}){2,}$',
+        'decimal_comma': '^[-+]?[0-9]+,[0-9]+$',
+        'plain': '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$',
+    }) }}
+{%- endmacro %}
+
 {% macro default__safe_cast_number(expr, data_type) -%}
+    {%- set p = smartcity.indonesian_number_patterns() -%}
+    {%- set text = "trim(cast(" ~ expr ~ " as varchar))" -%}
     case
-        when trim(cast({{ expr }} as varchar)) ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
-            then cast(trim(cast({{ expr }} as varchar)) as {{ data_type }})
+        when {{ text }} ~ '{{ p.thousands }}'
+            then cast(replace(replace({{ text }}, '.', ''), ',', '.') as {{ data_type }})
+        when {{ text }} ~ '{{ p.decimal_comma }}'
+            then cast(replace({{ text }}, ',', '.') as {{ data_type }})
+        when {{ text }} ~ '{{ p.plain }}'
+            then cast({{ text }} as {{ data_type }})
     end
 {%- endmacro %}
 
 {% macro duckdb__safe_cast_number(expr, data_type) -%}
-    try_cast(trim(cast({{ expr }} as varchar)) as {{ data_type }})
+    {%- set p = smartcity.indonesian_number_patterns() -%}
+    {%- set text = "trim(cast(" ~ expr ~ " as varchar))" -%}
+    case
+        when regexp_matches({{ text }}, '{{ p.thousands }}')
+            then try_cast(replace(replace({{ text }}, '.', ''), ',', '.') as {{ data_type }})
+        when regexp_matches({{ text }}, '{{ p.decimal_comma }}')
+            then try_cast(replace({{ text }}, ',', '.') as {{ data_type }})
+        else try_cast({{ text }} as {{ data_type }})
+    end
 {%- endmacro %}
 
 {#- Region-name key: lower case, prefixes unified (Kab./Pemkab -> kabupaten, Pemkot/Kota Adm. -> kota,

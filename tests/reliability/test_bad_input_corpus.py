@@ -5,8 +5,8 @@ extraction (their `_manifest.json` kept), so each layer is exercised on exactly 
 Layers covered elsewhere in this suite (same corpus, caught by the extractors):
   - a source that answers HTML (200 maintenance page, 403 firewall page) and a renamed field at the source
     (schema drift): test_source_faults.py::test_permanent_fault_fails_clearly_and_keeps_the_last_good_data;
-  - decimal-comma numbers at the source: BPS parses them (test_source_faults.py, decimal_comma), monev does
-    not (test_faulty_runs_end_to_end.py::test_monev_decimal_comma_amounts_reach_the_marts, xfail);
+  - decimal-comma numbers at the source: BPS parses them (test_source_faults.py, decimal_comma), and dbt
+    reads monev's Indonesian amounts (test_faulty_runs_end_to_end.py::test_monev_decimal_comma_amounts_reach_the_marts);
   - unknown region names and unparseable values in spreadsheet drops: quarantined with reasons
     (test_spreadsheet_quarantine.py)."""
 from __future__ import annotations
@@ -61,7 +61,7 @@ RAW_CORPUS = {
                     "none in the future", str(FUTURE_YEAR)),
     "renamed column": (lambda raw: pq.write_table(pq.read_table(bps(raw, 1620)).rename_columns(
         ["nilai" if c == "value" else c for c in pq.read_table(bps(raw, 1620)).column_names]), bps(raw, 1620)),
-        "exactly the landing-zone columns", None),     # the column's name: see the xfail below
+        "exactly the landing-zone columns", None),     # the column's name: test_renamed_column_is_named...
     "empty extraction": (lambda raw: [rewrite(p, lambda rows: []) for p in raw.glob("ckan/packages/*/*/data.parquet")],
                          "the CKAN packages are not empty", None),
 }
@@ -104,10 +104,6 @@ def test_raw_suite_catches(case, raw_gate, baseline):
     assert file_sha(raw_gate["settings"].published_path) == baseline.published_sha
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "expectations/runner.py _observed: for expect_table_columns_to_match_set the message shows the first 5 "
-    "observed columns in sorted order ('observed: 21 values, e.g. [_extracted_at, _file, ...]'), not the "
-    "unexpected or missing column, so a renamed landing column ('value' -> 'nilai') is not named."))
 def test_renamed_column_is_named_in_the_message(raw_gate):
     line = next(line for line in raw_gate["message"].splitlines() if "exactly the landing-zone columns" in line)
     assert "nilai" in line, line
@@ -184,11 +180,6 @@ def test_duplicated_spreadsheet_rows_do_not_duplicate_mart_keys(mart_gate):
     assert total == keys
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A landed spreadsheet row without a year disappears silently: no raw suite covers spreadsheet landing "
-    "(expectations/raw.py DATASETS: bps and ckan only), dbt drops the row on the way to "
-    "marts.fct_indicator_value (537 instead of 538 SN03 values from the spreadsheet), no dbt test fails, "
-    "the mart suite passes on it and marts.fct_unresolved_rows does not record it."))
 def test_spreadsheet_row_without_a_year_is_reported_not_dropped(mart_gate):
     row = mart_gate["missing_year_row"]
     con = duckdb.connect(mart_gate["candidate"], read_only=True)

@@ -53,11 +53,6 @@ def test_a_run_that_recovers_from_transient_faults_publishes_the_baseline(sim, c
     assert file_sha(published) != baseline.published_sha   # it did publish a new version
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "monev amounts written with a decimal comma ('1.234.567,89', simulator fault decimal_comma) land as "
-    "text and are cast with try_cast in dbt (macros/landing.sql -> cross_db.sql duckdb__safe_cast_number): "
-    "they become NULL silently. No raw GX suite covers regency data (expectations/raw.py DATASETS has bps "
-    "and ckan only), so budget_idr/realisation_idr of fct_program_progress are published as NULL."))
 def test_monev_decimal_comma_amounts_reach_the_marts(sim, clone, baseline):
     """Either the amounts are parsed (the candidate's marts equal the baseline's) or a gate stops the run."""
     from smartcity import pipeline

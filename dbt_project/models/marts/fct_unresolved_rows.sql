@@ -3,7 +3,7 @@
 -- unresolved_missing_key, unresolved_province_level (CKAN), aggregate_level (BPS province /
 -- national rows, expected), unmapped_variable (BPS variable not in bps_indicator_variables),
 -- unknown_indicator (spreadsheet indicator code not in the catalogue), unknown_component (PG02 row
--- whose evaluation component is not one of the five).
+-- whose evaluation component is not one of the five), missing_year (spreadsheet value without a year).
 with unresolved as (
     select 'bps' as source, 'observations' as dataset,
            case when is_aggregate then 'aggregate_level' else resolution end as reason,
@@ -21,6 +21,12 @@ with unresolved as (
     select 'spreadsheet', 'indicators', resolution, region_code_raw, region_name_raw, year, 1
     from {{ ref('int_spreadsheet__indicator_values_resolved') }}
     where region_code is null
+
+    union all
+    select 'spreadsheet', 'indicators', 'missing_year', region_code, region_name_raw, cast(null as integer), 1
+    from {{ ref('int_spreadsheet__indicator_values_resolved') }}
+    where region_code is not null
+      and year is null
 
     union all
     select 'spreadsheet', 'indicators', 'unknown_indicator', indicator_code, cast(null as varchar), year, 1
