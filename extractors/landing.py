@@ -100,6 +100,7 @@ class PartitionWriter:
         self._t0 = time.monotonic()
         staging = self.raw_dir / STAGING
         staging.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(staging)
         self.tmp_dir = Path(tempfile.mkdtemp(dir=staging, prefix=f"{self.source}-{self.dataset}-"))
         return self
 
@@ -220,6 +221,20 @@ class PartitionWriter:
         _swap_into_place(self.tmp_dir, self.final_dir, self.raw_dir / STAGING)
         log.info("landed %s/%s/%s: %d rows", self.source, self.dataset, manifest["partition"], self.row_count)
         return manifest
+
+
+ABANDONED_AFTER_S = 6 * 3600  # a partition still being written after this long belongs to a killed run
+
+
+def _remove_abandoned(staging: Path) -> None:
+    """Half-built partitions of killed runs: never visible to readers, but they would pile up."""
+    cutoff = time.time() - ABANDONED_AFTER_S
+    for entry in staging.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+        except FileNotFoundError:  # another writer finished or removed it meanwhile
+            pass
 
 
 CONTENT_MODULUS = 1 << 256

@@ -42,3 +42,22 @@ def test_the_same_rows_in_another_order_are_unchanged(tmp_path):
     first = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-1", ROWS)
     again = write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-2", list(reversed(ROWS)))
     assert again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]
+
+
+def test_abandoned_half_built_partitions_are_cleared(tmp_path):
+    """What a killed run left in .staging is removed by a later writer once it is old enough."""
+    import os
+    import time
+
+    from extractors.landing import ABANDONED_AFTER_S
+
+    old = tmp_path / ".staging" / "bps-observations-killed"
+    recent = tmp_path / ".staging" / "bps-observations-running"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "spool.jsonl").write_text("{}\n")
+    stale = time.time() - ABANDONED_AFTER_S - 60
+    os.utime(old, (stale, stale))
+    write_partition(tmp_path, "ckan", "packages", {"portal": "x"}, "run-1", ROWS)
+    assert not old.exists()
+    assert recent.exists()  # may belong to a writer that is still running
