@@ -34,8 +34,11 @@ def inputs_fingerprint(settings: Settings | None = None) -> str:
     for manifest in sorted(settings.raw_dir.rglob("_manifest.json")) if settings.raw_dir.exists() else []:
         if ".staging" in manifest.parts:
             continue
+        landed = json.loads(manifest.read_text(encoding="utf-8"))
+        if not landed.get("row_count"):
+            continue  # an empty partition (e.g. "nothing changed since the cursor") adds nothing to build
         digest.update(str(manifest.relative_to(settings.raw_dir)).encode())
-        digest.update(json.loads(manifest.read_text(encoding="utf-8")).get("manifest_id", "").encode())
+        digest.update(landed.get("manifest_id", "").encode())
     code = [*DBT_PROJECT_DIR.glob("dbt_project.yml"), *DBT_PROJECT_DIR.glob("profiles.yml"),
             *(p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")),
             *EXPECTATIONS_DIR.glob("*.py")]
