@@ -35,7 +35,11 @@ CKAN_COLUMNS = ["portal", "package_id", "name", "title", "organization_name", "o
 DATASETS = {
     "bps/observations": "bps/observations/domain=*/var=*/data.parquet",
     "ckan/packages": "ckan/packages/portal=*/batch=*/data.parquet",
+    "spreadsheet/values": "spreadsheet/*/file=*/data.parquet",
+    "regency/budget_realisation": "regency/budget_realisation/system=*/data.parquet",
 }
+# An amount as a regency system writes it: plain ("1234567.89") or Indonesian ("1.234.567,89").
+AMOUNT = r"^\s*[-+]?(\d+(\.\d+)?|\d{1,3}(\.\d{3})+(,\d+)?|\d+,\d+)\s*$"
 
 
 @lru_cache(maxsize=None)
@@ -187,6 +191,55 @@ def prepare_ckan(df):
     return df
 
 
+def build_spreadsheet(df, previous_count: int | None = None) -> list:
+    """Rows of the spreadsheet drops after the extractor's own quarantine: what slipped through."""
+    exps = _row_count(df, previous_count, "spreadsheet values")
+    if "region_code" in df.columns:
+        exps.append(expect("ExpectColumnValuesToBeInSet", "spreadsheet regions are known Kemendagri codes",
+                           column="region_code", value_set=sorted(known_region_codes())))
+    if "year" in df.columns:
+        exps.append(expect("ExpectColumnValuesToNotBeNull", "every spreadsheet value has a year", column="year"))
+        exps.append(expect("ExpectColumnValuesToBeBetween", "spreadsheet years are not in the future",
+                           column="year", min_value=FIRST_YEAR, max_value=current_year()))
+    if present(df, "value", "_unit_kind"):
+        exps.append(expect("ExpectColumnValuesToBeBetween", "spreadsheet percentages are between 0 and 100",
+                           column="value", min_value=0, max_value=100,
+                           row_condition=is_in("_unit_kind", ["percent"])))
+    key = [c for c in ("region_code", "indicator_code", "measure", "year", FILE_COLUMN) if c in df.columns]
+    if len(key) >= 4:
+        exps.append(expect("ExpectCompoundColumnsToBeUnique", "one value per region, indicator, measure and year",
+                           severity=WARNING, column_list=key))
+    return exps
+
+
+def prepare_spreadsheet(df):
+    df = df.copy()
+    if "indicator_code" in df.columns:
+        units = {r["kode"]: _unit_kind(r["satuan"], r["name_en"]) for r in reference.indicators()}
+        df["_unit_kind"] = df["indicator_code"].map(units)
+    return df
+
+
+def build_regency_budget(df, previous_count: int | None = None) -> list:
+    exps = _row_count(df, previous_count, "regency budget lines")
+    if present(df, "system", "id"):
+        exps.append(expect("ExpectCompoundColumnsToBeUnique", "one budget line per system and id",
+                           column_list=["system", "id"]))
+    for column in ("budget_idr", "realisation_idr"):
+        if column in df.columns:
+            exps.append(expect("ExpectColumnValuesToMatchRegex", f"{column} is an amount (plain or Indonesian)",
+                               column=column, regex=AMOUNT))
+    if "updated_at" in df.columns:
+        exps.append(expect("ExpectColumnValuesToNotBeNull", "every budget line has updated_at (the cursor)",
+                           column="updated_at"))
+    return exps
+
+
+def known_region_codes() -> set[str]:
+    """Current Kemendagri codes and the pre-2022 codes that map onto them."""
+    return {r["kode_kemendagri"] for r in reference.regions()} | set(reference.old_to_current_code())
+
+
 def _row_count(df, previous_count: int | None, what: str) -> list:
     exps = [expect("ExpectTableRowCountToBeBetween", f"the {what} are not empty", min_value=1)]
     if previous_count:
@@ -210,6 +263,15 @@ def specs(previous_counts: dict[str, int]) -> dict[str, TableSpec]:
         "ckan/packages": TableSpec(
             "raw_ckan", "ckan/packages", lambda df: build_ckan(df, previous_counts.get("ckan/packages")),
             index_columns=["portal", "package_id", FILE_COLUMN], prepare=prepare_ckan),
+        "spreadsheet/values": TableSpec(
+            "raw_spreadsheet", "spreadsheet/values",
+            lambda df: build_spreadsheet(df, previous_counts.get("spreadsheet/values")),
+            index_columns=["region_name", "region_code", "indicator_code", "year", FILE_COLUMN],
+            prepare=prepare_spreadsheet),
+        "regency/budget_realisation": TableSpec(
+            "raw_regency", "regency/budget_realisation",
+            lambda df: build_regency_budget(df, previous_counts.get("regency/budget_realisation")),
+            index_columns=["system", "id", "region_code", FILE_COLUMN]),
     }
 
 

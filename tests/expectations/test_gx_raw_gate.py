@@ -153,3 +153,51 @@ def test_empty_extraction_fails(raw, tmp_path):
     write_bps(raw, [])
     result = audit_raw(raw, tmp_path, run_id="r2")
     assert any("are not empty" in f.description for f in result.critical_failures)
+
+
+def write_spreadsheet(raw, rows):
+    from extractors.landing import write_partition
+    from extractors.spreadsheet import TIDY_SCHEMA  # what the extractor lands
+
+    write_partition(raw, "spreadsheet", "indicators", {"file": "sampah"}, "run-1", rows, schema=TIDY_SCHEMA)
+
+
+def write_budget(raw, rows):
+    from extractors.landing import write_partition
+
+    write_partition(raw, "regency", "budget_realisation", {"system": "monev"}, "run-1", rows)
+
+
+def spreadsheet_rows():
+    return [{"region_name": r["nama"], "region_code": r["kode_kemendagri"], "indicator_code": "SN03",
+             "measure": None, "year": 2023, "value": 70.5} for r in reference.regions()[:30]]
+
+
+def budget_rows():
+    return [{"id": str(i), "region_code": "16.05", "year": "2023", "month": "12", "budget_idr": "1500000000",
+             "realisation_idr": "1.234.567,89", "updated_at": "2024-01-01T00:00:00"} for i in range(10)]
+
+
+def test_spreadsheet_and_regency_landings_are_audited(raw, tmp_path):
+    write_spreadsheet(raw, spreadsheet_rows())
+    write_budget(raw, budget_rows())
+    result = audit_raw(raw, tmp_path)
+    assert result.success, result.message()
+    assert {r.suite for r in result.results} == {"raw_bps", "raw_ckan", "raw_spreadsheet", "raw_regency"}
+
+
+@pytest.mark.parametrize("case,spreadsheet,budget,words", [
+    ("future year", dict(year=2999), {}, ["spreadsheet years are not in the future", "2999"]),
+    ("missing year", dict(year=None), {}, ["every spreadsheet value has a year"]),
+    ("unknown region", dict(region_code="99.99"), {}, ["known Kemendagri codes", "99.99"]),
+    ("percent out of range", dict(value=250.0), {}, ["percentages are between 0 and 100", "250"]),
+    ("unreadable amount", {}, dict(realisation_idr="satu juta"), ["realisation_idr is an amount", "satu juta"]),
+])
+def test_bad_spreadsheet_and_regency_rows_are_caught(case, spreadsheet, budget, words, raw, tmp_path):
+    write_spreadsheet(raw, _bad(spreadsheet_rows(), **spreadsheet))
+    write_budget(raw, _bad(budget_rows(), **budget))
+    result = audit_raw(raw, tmp_path)
+    assert not result.success, case
+    message = result.message()
+    for word in words:
+        assert word in message, f"{case}: {word!r} not in {message}"
