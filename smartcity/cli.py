@@ -64,8 +64,11 @@ def rollback() -> None:
     """Serve the previous warehouse version again."""
     from smartcity import publish
 
-    result = publish.rollback()
-    click.echo(f"rolled back: {result}")
+    try:
+        result = publish.rollback()
+    except publish.PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"now serving {result.summary().get('version_id', result)}")
 
 
 @main.command()
