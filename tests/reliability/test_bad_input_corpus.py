@@ -135,8 +135,9 @@ def test_missing_year_is_caught_by_the_raw_suite_and_by_the_dbt_contract(clone, 
 
 @pytest.fixture(scope="module")
 def mart_gate(baseline, tmp_path_factory):
-    """Spreadsheet landing (no raw suite covers it) with an out-of-range percentage, duplicated rows and a
-    row without a year: the raw gate passes, dbt builds, the mart suite decides."""
+    """Spreadsheet landing with an out-of-range percentage, duplicated rows and a row without a year: the
+    raw spreadsheet suite stops the run first; with that gate bypassed (defence in depth), dbt builds
+    and the mart suite still decides."""
     from expectations.runner import QualityGateFailed
 
     from smartcity import pipeline
@@ -152,14 +153,21 @@ def mart_gate(baseline, tmp_path_factory):
     for key, value in relocated(root).items():
         mp.setenv(key, value)
     try:
-        pipeline.audit_raw("mart_corpus")
+        with pytest.raises(QualityGateFailed) as raw_caught:
+            pipeline.audit_raw("mart_corpus")
         candidate = pipeline.build_candidate("mart_corpus")["candidate"]
         with pytest.raises(QualityGateFailed) as caught:
             pipeline.audit_candidate(candidate, "mart_corpus")
-        return {"message": str(caught.value), "candidate": candidate, "settings": get_settings(),
-                "missing_year_row": original[1]}
+        return {"message": str(caught.value), "raw_message": str(raw_caught.value), "candidate": candidate,
+                "settings": get_settings(), "missing_year_row": original[1]}
     finally:
         mp.undo()
+
+
+def test_bad_spreadsheet_rows_are_caught_by_the_raw_spreadsheet_suite(mart_gate):
+    raw = mart_gate["raw_message"]
+    assert any("suite 'raw_spreadsheet'" in line and "250.0" in line for line in raw.splitlines()), raw
+    assert "every spreadsheet value has a year" in raw, raw
 
 
 def test_out_of_range_spreadsheet_value_is_caught_by_the_mart_suite(mart_gate, baseline):
