@@ -284,10 +284,14 @@ def write_partition(raw_dir, source, dataset, partition, run_id, rows, *, schema
     return part.manifest
 
 
-def read_manifests(raw_dir: Path | str, source: str, dataset: str) -> list[dict]:
-    base = Path(raw_dir) / source / dataset
+def read_manifests(raw_dir: Path | str, source: str | None = None, dataset: str | None = None) -> list[dict]:
+    """Manifests of the landed partitions (of one source/dataset, or all), oldest first; half-built
+    partitions in `.staging` are not landed."""
+    base = Path(raw_dir).joinpath(*(part for part in (source, dataset) if part))
     out = []
     for path in base.rglob(MANIFEST_FILE) if base.exists() else []:
+        if STAGING in path.relative_to(base).parts:
+            continue
         try:
             out.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError):

@@ -40,7 +40,6 @@ def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -
 def apply(home: Path | None = None) -> dict[str, str]:
     """Set the embedded-default Airflow environment in this process (before importing airflow)."""
     env = airflow_env(home)
-    for key, value in env.items():
-        os.environ.setdefault(key, value) if key == "PYTHONPATH" else os.environ.__setitem__(key, value)
+    os.environ.update(env)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     return env

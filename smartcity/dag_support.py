@@ -15,14 +15,11 @@ START_DATE = pendulum.datetime(2025, 1, 1, tz="Asia/Jakarta")
 
 def on_task_failure(context) -> None:
     """One line an operator can act on: which source, which stage, why (secrets redacted)."""
+    from extractors.secrets import redact
+
     ti = context.get("ti") or context.get("task_instance")
     reason = str(context.get("exception") or "unknown error").strip().splitlines()
-    reason_line = reason[0] if reason else "unknown error"
-    try:
-        from extractors.secrets import redact
-        reason_line = redact(reason_line)
-    except ImportError:  # pragma: no cover - extractors always ship with the project
-        pass
+    reason_line = redact(reason[0] if reason else "unknown error")
     log.error("pipeline failure: dag=%s stage=%s run=%s reason=%s",
               getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), reason_line)
 

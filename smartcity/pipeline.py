@@ -29,16 +29,14 @@ def inputs_fingerprint(settings: Settings | None = None) -> str:
 
     from smartcity.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
+    from extractors.landing import read_manifests
+
     settings = settings or get_settings()
     digest = hashlib.sha256()
-    for manifest in sorted(settings.raw_dir.rglob("_manifest.json")) if settings.raw_dir.exists() else []:
-        if ".staging" in manifest.parts:
-            continue
-        landed = json.loads(manifest.read_text(encoding="utf-8"))
-        if not landed.get("row_count"):
-            continue  # an empty partition (e.g. "nothing changed since the cursor") adds nothing to build
-        digest.update(str(manifest.relative_to(settings.raw_dir)).encode())
-        digest.update(landed.get("manifest_id", "").encode())
+    landed = sorted((m["source"], m["dataset"], m["partition"], m["manifest_id"])
+                    for m in read_manifests(settings.raw_dir)
+                    if m.get("row_count"))  # an empty partition ("nothing changed since the cursor") adds nothing
+    digest.update(json.dumps(landed).encode())
     code = [*DBT_PROJECT_DIR.glob("dbt_project.yml"), *DBT_PROJECT_DIR.glob("profiles.yml"),
             *(p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")),
             *EXPECTATIONS_DIR.glob("*.py")]

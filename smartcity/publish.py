@@ -310,10 +310,10 @@ def _new_version_id(settings: Settings) -> str:
     return version_id
 
 
-def _atomic_copy(src: Path, dst: Path) -> None:
-    """Copy to `.<name>.<rand>.partial` in dst's folder, fsync, rename: dst is complete or absent."""
+def _atomic_copy(src: Path, dst: Path, suffix: str = "partial") -> None:
+    """Copy to `.<name>.<rand>.<suffix>` in dst's folder, fsync, rename: dst is complete or absent."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.parent / f".{dst.name}.{uuid.uuid4().hex[:8]}.partial"
+    tmp = dst.parent / f".{dst.name}.{uuid.uuid4().hex[:8]}.{suffix}"
     try:
         shutil.copyfile(src, tmp)
         _fsync_file(tmp)
@@ -325,15 +325,7 @@ def _atomic_copy(src: Path, dst: Path) -> None:
 
 def _swap_in(version_path: Path, published: Path) -> None:
     """Copy the version next to the served file (same file system), fsync, then one os.replace."""
-    published.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published.parent / f".{published.name}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        shutil.copyfile(version_path, tmp)
-        _fsync_file(tmp)
-        os.replace(tmp, published)
-        _fsync_dir(published.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _atomic_copy(version_path, published, suffix="tmp")
 
 
 def _write_current(settings: Settings, data: dict) -> None:
