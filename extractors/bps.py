@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -426,7 +427,7 @@ def land_observations(raw_dir, client: BpsClient, domain: str, var: str | int, r
                       th: str | int | None = None) -> dict:
     """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest."""
     with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
-                                 schema=OBSERVATION_SCHEMA) as part:
+                                 schema=OBSERVATION_SCHEMA, query={"th": th}) as part:
         payload = client.data(domain, var, th, trace=part.requests)
         stats: dict = {}
         part.write(decode_data(payload, domain, stats))
@@ -462,10 +463,16 @@ def load_indicator_vars(path: Path | str = INDICATOR_VARS_CSV) -> list[dict]:
 def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | dict] | None = None,
                      years: Iterable[int] | None = None, *, domains: Iterable[str] | None = None,
                      client: BpsClient | None = None, max_workers: int | None = None,
-                     progress: Callable[[str], None] | None = None) -> list[dict]:
+                     progress: Callable[[str], None] | None = None,
+                     fresh_since: datetime | None = None) -> list[dict]:
     """All province domains x the catalogue's BPS indicator vars, fetched in parallel within the host limit;
     one landing partition per domain x var. `years`: only those years (`th` = year - 1900, `;`-separated)
-    instead of the whole series. Tables that fail are reported together after the others have landed."""
+    instead of the whole series. Tables that fail are reported together after the others have landed.
+
+    BPS dynamic tables carry no update date, so nothing says whether a table changed short of fetching
+    it. `fresh_since`: a table fetched for the same years at or after this moment (or fetched again then
+    and found unchanged) is not asked again; its summary says `status: "fresh"`. A DAG passes the end of
+    its data interval, so a rerun or retry of the same interval asks only what it has not fetched yet."""
     client = client or BpsClient.from_env()
     if indicator_vars is None:
         indicator_vars = load_indicator_vars()
@@ -477,6 +484,11 @@ def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | 
 
     def run(job):
         domain, var = job
+        if fresh_since is not None:
+            landed = landing.fetched_since(raw_dir, SOURCE, "observations", {"domain": domain, "var": var},
+                                           fresh_since, query={"th": th})
+            if landed is not None:
+                return {**landing.summary(landed), "status": "fresh"}
         manifest = land_observations(raw_dir, client, domain, var, run_id, th=th)
         progress(f"bps domain={domain} var={var}: {manifest['row_count']} rows")
         return landing.summary(manifest)

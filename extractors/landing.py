@@ -26,6 +26,7 @@ log = get_logger(__name__)
 
 DATA_FILE = "data.parquet"
 MANIFEST_FILE = "_manifest.json"
+CHECK_FILE = "_checked.json"  # when a re-fetch last found the landed content unchanged (freshness, not data)
 STAGING = ".staging"
 BATCH_ROWS = 10_000
 META_FIELDS = [pa.field("_manifest_id", pa.string()), pa.field("_extracted_at", pa.timestamp("us", tz="UTC"))]
@@ -75,7 +76,7 @@ class PartitionWriter:
 
     def __init__(self, raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
                  run_id: str, *, schema: pa.Schema | None = None, cursor: Any = None,
-                 batch_rows: int = BATCH_ROWS):
+                 batch_rows: int = BATCH_ROWS, query: Mapping[str, Any] | None = None):
         self.raw_dir = Path(raw_dir)
         self.source, self.dataset = source, dataset
         self.partition = dict(partition)
@@ -83,6 +84,7 @@ class PartitionWriter:
         self.schema = schema
         self.cursor = cursor
         self.batch_rows = batch_rows
+        self.query = {k: _stringify(v) for k, v in (query or {}).items()}  # what was asked (see fetched_since)
         self.requests: list[str] = []  # HTTP clients append redacted URLs here (`trace=`)
         self.extra: dict[str, Any] = {}  # source-specific manifest fields (counts, warnings)
         self.manifest_id = str(uuid.uuid4())
@@ -192,6 +194,7 @@ class PartitionWriter:
             # A rerun that found exactly what is already landed keeps the landed partition (and its
             # manifest id and extraction time), so the warehouse built from it is byte-identical.
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            _record_check(self.final_dir, unchanged["manifest_id"], self.run_id, self.query)
             log.info("unchanged %s/%s/%s: %d rows already landed", self.source, self.dataset,
                      unchanged["partition"], self.row_count)
             return {**unchanged, "status": "unchanged", "checked_in_run": self.run_id}
@@ -211,6 +214,7 @@ class PartitionWriter:
             "content_sha256": content_sha256,
             "bytes": data_path.stat().st_size,
             "cursor": self.cursor,
+            "query": self.query,
             "requests": self.requests,
             "duration_s": round(time.monotonic() - self._t0, 3),
             "status": "success",
@@ -253,6 +257,45 @@ def _read_manifest(folder: Path) -> dict | None:
         return None
 
 
+def _record_check(folder: Path, manifest_id: str, run_id: str, query: Mapping[str, Any]) -> None:
+    """Note that a fetch at this moment found the landed content unchanged. Written beside the manifest
+    (which stays byte-identical) by rename, so a reader sees the old note or the new one."""
+    note = {"manifest_id": manifest_id, "checked_at": _iso(utcnow()), "run_id": redact(run_id), "query": dict(query)}
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{CHECK_FILE}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(note, fh, indent=2)
+    os.replace(tmp, folder / CHECK_FILE)
+
+
+def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
+                  since: datetime, query: Mapping[str, Any] | None = None) -> dict | None:
+    """The landed manifest when this partition was fetched with the same query at or after `since`, or
+    fetched again then and found unchanged; None when it has to be asked again. Lets a source without a
+    change cursor (BPS) skip what a rerun of the same interval already fetched."""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    folder = Path(raw_dir) / source / dataset / partition_path(partition)
+    manifest = _read_manifest(folder)
+    if not manifest or manifest.get("status") != "success" or not (folder / DATA_FILE).exists():
+        return None
+    wanted = {k: _stringify(v) for k, v in (query or {}).items()}
+    confirmations = [(manifest.get("finished_at"), manifest.get("query"))]
+    try:
+        note = json.loads((folder / CHECK_FILE).read_text(encoding="utf-8"))
+        if note.get("manifest_id") == manifest["manifest_id"]:
+            confirmations.append((note.get("checked_at"), note.get("query")))
+    except (OSError, ValueError):
+        pass
+    for at, asked in confirmations:
+        try:
+            when = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if asked == wanted and when >= since:
+            return manifest
+    return None
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -275,9 +318,10 @@ def _swap_into_place(tmp_dir: Path, final_dir: Path, staging: Path) -> None:
 
 
 def write_partition(raw_dir, source, dataset, partition, run_id, rows, *, schema=None, cursor=None,
-                    requests: list[str] | None = None, extra: dict | None = None) -> dict:
+                    requests: list[str] | None = None, extra: dict | None = None, query: dict | None = None) -> dict:
     """One-call form of `PartitionWriter`; returns the manifest."""
-    with PartitionWriter(raw_dir, source, dataset, partition, run_id, schema=schema, cursor=cursor) as part:
+    with PartitionWriter(raw_dir, source, dataset, partition, run_id, schema=schema, cursor=cursor,
+                         query=query) as part:
         part.requests.extend(requests or [])
         part.extra.update(extra or {})
         part.write(rows)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import time
+from datetime import datetime
 from pathlib import Path
 
 from smartcity.progress import report
@@ -159,18 +160,22 @@ def bps_domain_batches(batch_size: int = BPS_BATCH_SIZE) -> list[list[str]]:
 
 
 def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = None,
-                settings: Settings | None = None) -> dict:
-    """One batch of province domains x every catalogue BPS variable."""
+                settings: Settings | None = None, fresh_since: datetime | None = None) -> dict:
+    """One batch of province domains x every catalogue BPS variable. `fresh_since` (the end of the DAG's
+    data interval): tables already fetched since then for the same years are not asked again."""
     from extractors import bps
 
     settings = settings or get_settings()
     years = range(evaluation_year - 9, evaluation_year + 1) if evaluation_year else None
     summaries = bps.extract_national(settings.raw_dir, run_id, years=years, domains=domains,
-                                     progress=lambda line: None)
-    rows = sum(s["row_count"] or 0 for s in summaries)
-    report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(summaries)} tables, {rows:,} rows",
-           source="bps", rows=rows)
-    return {"source": "bps", "tables": len(summaries), "rows": rows, "domains": domains}
+                                     progress=lambda line: None, fresh_since=fresh_since)
+    fresh = [s for s in summaries if s.get("status") == "fresh"]
+    fetched = [s for s in summaries if s.get("status") != "fresh"]
+    rows = sum(s["row_count"] or 0 for s in fetched)
+    note = f"; {len(fresh)} already fetched since {fresh_since:%Y-%m-%d %H:%M} UTC, not asked again" if fresh else ""
+    report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(fetched)} tables fetched, {rows:,} rows{note}",
+           source="bps", rows=rows, fresh=len(fresh))
+    return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains}
 
 
 def ckan_portals() -> list[str]:

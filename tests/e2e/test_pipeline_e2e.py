@@ -113,8 +113,13 @@ def test_rerun_of_the_same_interval_changes_nothing(pipeline_run):
     settings = pipeline_run["settings"]
     before = marts_fingerprint(settings.published_path)
     served_before = hashlib.sha256(settings.published_path.read_bytes()).hexdigest()
+    asked = dict(pipeline_run["sim"].sim.requests)
     rc, states = run_pipeline(settings, pipeline_run["sim"].connections)
     assert rc == 0, states
+    # BPS has no change cursor: the rerun of the same data interval does not ask it again (the other
+    # sources are asked for what changed since their cursors: a handful of requests)
+    assert pipeline_run["sim"].sim.requests["bps"] == asked["bps"]
+    assert 0 < pipeline_run["sim"].sim.requests["ckan"] - asked["ckan"] < 10
     after = marts_fingerprint(settings.published_path)
     # nothing changed at the sources: every landed partition was kept and the transform skipped itself,
     # so the served file is the very same bytes (the rebuild path is checked in tests/reliability)
@@ -122,3 +127,21 @@ def test_rerun_of_the_same_interval_changes_nothing(pipeline_run):
     volatile = {"fct_data_completeness"}  # staleness is measured against the clock
     assert {k: v for k, v in before.items() if k not in volatile} == \
            {k: v for k, v in after.items() if k not in volatile}
+
+
+def test_full_refresh_asks_bps_again_and_keeps_unchanged_partitions(pipeline_run):
+    """The `full_refresh` param of `extract_bps` ignores the interval's freshness: every table is asked
+    again, and as BPS did not change, every landed partition keeps its manifest."""
+    from smartcity.demo import run_pipeline_with_progress
+
+    from extractors.landing import read_manifests
+
+    settings, sim = pipeline_run["settings"], pipeline_run["sim"]
+    landed = {m["partition"]: m["manifest_id"] for m in read_manifests(settings.raw_dir, "bps", "observations")}
+    asked = sim.sim.requests["bps"]
+    rc, _, states = run_pipeline_with_progress(settings, dict(sim.connections), dag_ids=("extract_bps",),
+                                               conf={"full_refresh": True}, quiet=True)
+    assert rc == 0, states
+    assert sim.sim.requests["bps"] - asked == len(landed) == 714
+    assert {m["partition"]: m["manifest_id"]
+            for m in read_manifests(settings.raw_dir, "bps", "observations")} == landed

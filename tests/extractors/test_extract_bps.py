@@ -3,16 +3,18 @@ for each trap of docs/domain.md. Each test fails if its trap is mishandled."""
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import json
 import logging
 import time
+from datetime import datetime, timedelta, timezone
 
 import pyarrow.parquet as pq
 import pytest
 from extract_testkit import BPS_KEY, Answer, bps_path, fixture_bytes, fixture_json
 
-from extractors import bps
+from extractors import bps, landing
 from extractors.errors import BpsApiError, ExtractError, FirewallBlockedError, HTMLResponseError, InvalidJSONError
 
 PINRANG = "bps_data_pinrang_population_var31.json"
@@ -277,6 +279,52 @@ def test_national_pull_reports_failed_tables_after_landing_the_rest(tmp_path, re
     with pytest.raises(ExtractError, match="1 of 2 BPS tables failed"):
         bps.extract_national(tmp_path / "raw", "run-1", indicator_vars=["31"], domains=["7300", "7600"], client=client)
     assert (tmp_path / "raw/bps/observations/domain=7300/var=31/data.parquet").exists()
+
+
+def test_a_rerun_of_the_same_interval_asks_only_what_it_has_not_fetched(tmp_path, replay, client):
+    """BPS has no update date: tables fetched since the interval closed are not asked again; a table that
+    failed is; a full refresh (no `fresh_since`) or another year range asks everything again."""
+    ok = bps_path("list/model/data/lang/ind/domain/7300/var/31/key/{key}")
+    failing = bps_path("list/model/data/lang/ind/domain/7600/var/31/key/{key}")
+    replay.routes[ok] = Answer(fixture_bytes(PINRANG))
+    replay.routes[failing] = Answer({"status": "Error", "message": "boom"})
+    interval_end = datetime.now(timezone.utc) - timedelta(minutes=1)
+    pull = functools.partial(bps.extract_national, tmp_path / "raw", indicator_vars=["31"],
+                             domains=["7300", "7600"], client=client)
+    with pytest.raises(ExtractError, match="1 of 2"):
+        pull("run-1", fresh_since=interval_end)
+    assert replay.hits == {ok: 1, failing: 1}
+
+    replay.routes[failing] = Answer(fixture_bytes(PINRANG))  # the retry of the interval: only 7600 is asked
+    summaries = {s["partition"]: s for s in pull("run-1-retry", fresh_since=interval_end)}
+    assert replay.hits == {ok: 1, failing: 2}
+    assert summaries["domain=7300/var=31"]["status"] == "fresh" and summaries["domain=7300/var=31"]["row_count"] == 23
+    assert summaries["domain=7600/var=31"]["status"] == "success"
+
+    pull("run-2", fresh_since=interval_end)                         # nothing left to ask
+    assert replay.hits == {ok: 1, failing: 2}
+    pull("run-3", fresh_since=datetime.now(timezone.utc))           # the next interval: everything again
+    assert replay.hits == {ok: 2, failing: 3}
+    pull("run-4")                                                   # full refresh
+    assert replay.hits == {ok: 3, failing: 4}
+    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7300", "var": 31},
+                                 interval_end, query={"th": "119;120"}) is None  # other years: another question
+
+
+def test_an_unchanged_refetch_counts_as_fresh(tmp_path, replay, client):
+    """A table fetched again and found unchanged keeps its manifest; the check is noted beside it, so the
+    next rerun of that interval skips it too."""
+    replay.routes[DATA_PATH] = Answer(fixture_bytes(PINRANG))
+    first, _, folder = land(tmp_path, client)
+    manifest_bytes = (folder / "_manifest.json").read_bytes()
+    checked_after_first = datetime.now(timezone.utc)
+    again, _, _ = land(tmp_path, client)
+    assert again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]
+    assert (folder / "_manifest.json").read_bytes() == manifest_bytes
+    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                                 checked_after_first, query={"th": None}) is not None
+    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                                 datetime.now(timezone.utc), query={"th": None}) is None
 
 
 def test_key_never_in_logs(tmp_path, replay, client, caplog):
