@@ -219,8 +219,8 @@ def _airflow_task_times(home: Path) -> dict:
     return out
 
 
-def _airflow_run(root: Path, env: dict, label: str) -> dict:
-    cmd = [sys.executable, "-m", "smartcity.runner", "--states-out", str(root / f"states-{label}.json")]
+def _airflow_run(root: Path, env: dict, label: str, dag_ids: tuple[str, ...] = ()) -> dict:
+    cmd = [sys.executable, "-m", "smartcity.runner", *dag_ids, "--states-out", str(root / f"states-{label}.json")]
     res = harness.run_command(cmd, env=env, timeout=1800, log_path=root / "bench-logs" / f"airflow-{label}.log")
     failures = []
     if not res.ok:
@@ -300,6 +300,9 @@ def bench(opts) -> dict:
                     before = harness.sim_requests(sim)
                     incr = _airflow_run(root, af_env, f"incr{i}")
                     after = harness.sim_requests(sim)
+                    # Airflow's fixed cost of one runner process: interpreter, Airflow imports, DAG bag, the
+                    # in-process execution API's start-up, one DAG run of one task (the transform's check)
+                    floor = _airflow_run(root, af_env, f"floor{i}", dag_ids=("transform_publish",))
                 run.update(
                     {f"airflow.full.{k[len('airflow.') :]}": v for k, v in full.items() if k.startswith("airflow.")}
                 )
@@ -313,10 +316,13 @@ def bench(opts) -> dict:
                 run.update(
                     {f"airflow.incremental.requests.{k}": after[k] - before[k] for k in ("bps", "ckan", "regency")}
                 )
-                for f in full["failures"] + incr["failures"]:
+                for f in full["failures"] + incr["failures"] + floor["failures"]:
                     if f not in failures:
                         failures.append(f)
+                run["airflow.floor.wall_s"] = floor["airflow.wall_s"]
                 run["airflow.incremental_ratio"] = incr["airflow.wall_s"] / full["airflow.wall_s"]
+                beyond = {k: r["airflow.wall_s"] - floor["airflow.wall_s"] for k, r in (("full", full), ("incr", incr))}
+                run["airflow.incremental_ratio_beyond_floor"] = beyond["incr"] / beyond["full"]
             runs.append(run)
     med = harness.medians(runs)
     targets, tables = [], []
@@ -350,10 +356,18 @@ def bench(opts) -> dict:
         )
         targets.append(
             {
-                "name": "incremental rerun / full run under Airflow",
+                "name": "incremental rerun / full run under Airflow, each a fresh runner process",
                 "target": f"<= {TARGET_INCREMENTAL:.0%}",
                 "value": f"{med['airflow.incremental_ratio']:.0%}",
                 "met": med["airflow.incremental_ratio"] <= TARGET_INCREMENTAL,
+            }
+        )
+        targets.append(
+            {
+                "name": "incremental rerun / full run under Airflow, beyond Airflow's fixed start-up (floor)",
+                "target": f"<= {TARGET_INCREMENTAL:.0%}",
+                "value": f"{med['airflow.incremental_ratio_beyond_floor']:.0%}",
+                "met": med["airflow.incremental_ratio_beyond_floor"] <= TARGET_INCREMENTAL,
             }
         )
     if failures:
@@ -400,7 +414,7 @@ def _stage_table(m: dict) -> dict:
             ]
         )
     body = []
-    for stage in ("extract", "gx_raw", "dbt", "gx_marts", "docs", "publish", "total"):
+    for stage in ("extract", "check", "gx_raw", "dbt", "gx_marts", "docs", "publish", "total"):
         body.append(
             [
                 stage,
@@ -438,6 +452,13 @@ def _airflow_table(m: dict) -> dict:
             + " / "
             + _f(m.get("airflow.incremental.peak_tree_rss_mb"), 0),
         ]
+        [
+            "Airflow floor: the runner with nothing to do (transform_publish's check only)",
+            "",
+            "",
+            _f(m.get("airflow.floor.wall_s")),
+            "",
+        ],
     ]
     for key in sorted(k for k in m if k.startswith("airflow.full.dag.")):
         name = key[len("airflow.full.") : -len(".wall_s")]
@@ -471,21 +492,25 @@ def _notes(m: dict, modes) -> list[str]:
     if "staged" in modes and "staged.incremental.requests.bps" in m:
         notes.append(
             f"Incremental rerun requests (median): BPS {m['staged.incremental.requests.bps']:.0f}, CKAN "
-            f"{m['staged.incremental.requests.ckan']:.0f}, regency {m['staged.incremental.requests.regency']:.0f}. "
-            "What does not shrink on a rerun is the reason the ratio is what it is (see the stage table)."
+            f"{m['staged.incremental.requests.ckan']:.0f}, regency {m['staged.incremental.requests.regency']:.0f}."
         )
-        rebuilt = ("gx_raw", "dbt", "gx_marts", "docs", "publish")
-        fixed = sum(m.get(f"staged.incremental.{s}.wall_s", 0) for s in rebuilt)
         notes.append(
-            "Why the incremental target is not reachable as the pipeline is built: (1) BPS has no incremental "
-            "cursor, so every rerun asks all province domains x variables again "
-            f"({m.get('staged.incremental.extract.bps_s', 0):.1f} s) while CKAN and regency do shrink to a few "
-            "requests; (2) every run builds a brand-new candidate with a full `dbt build` (write-audit-publish into "
-            "a fresh file, no incremental models), re-validates the whole landing zone and every mart with GX and "
-            "regenerates the dbt docs; those stages alone take "
-            f"{fixed:.1f} s of the incremental run, i.e. {fixed / max(m.get('staged.full.total.wall_s', 1), 1e-9):.0%} "
-            "of the full run, before any extraction; (3) each stage pays a Python start-up and imports (dbt, GX, "
-            "Airflow) of 1-5 s. Reaching 10 % needs a no-change short-circuit (skip dbt/GX/docs/publish when no "
-            "landing partition changed, e.g. compare manifest checksums) and a BPS cursor/conditional requests."
+            "The incremental rerun is the same data interval again with nothing changed at the sources. CKAN and "
+            "regency ask only for what changed since their cursors; BPS has no change cursor, so `extract_bps` "
+            "runs on weekly data intervals and does not ask again for tables fetched since its interval ended "
+            "(the staged extract passes the same moment; the next interval, or `full_refresh`, asks everything "
+            "again). Every landed partition is kept, the transform finds the landing zone and the code are what "
+            "the served warehouse was built from, and GX, dbt, docs and publish are skipped."
+        )
+    if "airflow" in modes and "airflow.floor.wall_s" in m:
+        floor = m["airflow.floor.wall_s"]
+        notes.append(
+            f"Under Airflow, each run is a fresh `python -m smartcity.runner` process whose fixed cost, the floor, "
+            f"is {floor:.1f} s: the interpreter, Airflow's imports, the DAG bag, the in-process execution API "
+            "that `dag.test()` starts before the first task, and one DAG run of one task (measured by running "
+            "`transform_publish` alone when nothing changed). The full run pays it too. A deployed Airflow "
+            "(scheduler and API server already up) does not pay it per run, so the second Airflow ratio compares "
+            "the two runs beyond it: (incremental - floor) / (full - floor). What remains is Airflow's per-task "
+            "bookkeeping (~0.1 s for each of the ~20 task instances) and the extract tasks' own small work."
         )
     return notes
