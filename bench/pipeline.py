@@ -451,7 +451,7 @@ def _airflow_table(m: dict) -> dict:
             _f(m.get("airflow.incremental.peak_rss_mb"), 0)
             + " / "
             + _f(m.get("airflow.incremental.peak_tree_rss_mb"), 0),
-        ]
+        ],
         [
             "Airflow floor: the runner with nothing to do (transform_publish's check only)",
             "",
