@@ -268,11 +268,14 @@ def _record_check(folder: Path, manifest_id: str, run_id: str, query: Mapping[st
 
 
 def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
-                  since: datetime, query: Mapping[str, Any] | None = None) -> dict | None:
-    """The landed manifest when this partition was fetched with the same query at or after `since`, or
-    fetched again then and found unchanged; None when it has to be asked again. Lets a source without a
-    change cursor (BPS) skip what a rerun of the same interval already fetched."""
-    if since.tzinfo is None:
+                  since: datetime | None, query: Mapping[str, Any] | None = None) -> dict | None:
+    """The landed manifest when this partition was fetched with the same query at or after `since` (None:
+    ever), or fetched again then and found unchanged; None when it has to be asked again. Lets a source
+    without a change cursor (BPS) skip what a rerun of the same interval already fetched, and a file drop
+    skip a file already landed from the same bytes."""
+    if since is None:
+        since = datetime.min.replace(tzinfo=timezone.utc)
+    elif since.tzinfo is None:
         since = since.replace(tzinfo=timezone.utc)
     folder = Path(raw_dir) / source / dataset / partition_path(partition)
     manifest = _read_manifest(folder)

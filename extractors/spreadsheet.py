@@ -350,10 +350,42 @@ def dataset_of(path: Path, drop_dir: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else "indicators"
 
 
+@lru_cache(maxsize=1)
+def parser_version() -> str:
+    """Identifies what turns a file into rows: this parser, the number and region readers, and the reference
+    data names are matched against. A change to any of them re-reads every drop file."""
+    import hashlib
+
+    from smartcity.settings import REFERENCE_DIR
+
+    digest = hashlib.sha256()
+    for source in [Path(__file__), Path(regions.__file__), Path(parse_number.__code__.co_filename),
+                   *sorted(REFERENCE_DIR.glob("*.csv"))]:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "indicators",
                  indicator_code: str | None = None) -> dict:
-    """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine."""
+    """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
+    landed from the same bytes by the same parser is not read again (status "unchanged")."""
     path = Path(path)
+    name = path.name
+    query = {"file_sha256": _file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
+    landed = landing.fetched_since(raw_dir, SOURCE, dataset, {"file": name}, None, query=query)
+    if landed is not None:
+        return {**landing.summary(landed), "status": "unchanged", "quarantined": landed.get("quarantined") or 0,
+                "file": name}
     good, bad = [], []
     for sheet in read_file(path):
         try:
@@ -363,8 +395,8 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
             continue
         good += g
         bad += b
-    name = path.name
-    with landing.PartitionWriter(raw_dir, SOURCE, dataset, {"file": name}, run_id, schema=TIDY_SCHEMA) as part:
+    with landing.PartitionWriter(raw_dir, SOURCE, dataset, {"file": name}, run_id, schema=TIDY_SCHEMA,
+                                 query=query) as part:
         part.write(good)
         quarantine = landing.write_quarantine(quarantine_dir, SOURCE, dataset, name, bad, run_id)
         part.extra.update(quarantined=len(bad), quarantine_path=quarantine, file_bytes=path.stat().st_size,

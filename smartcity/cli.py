@@ -61,14 +61,16 @@ def run(dag_ids: tuple[str, ...], evaluation_year: int | None) -> None:
 
 @main.command()
 def rollback() -> None:
-    """Serve the previous warehouse version again."""
+    """Serve the previous warehouse version again (DuckDB, exports, and PostgreSQL when
+    SMARTCITY_POSTGRES_URL is set)."""
     from smartcity import publish
 
     try:
         result = publish.rollback()
     except publish.PublishError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"now serving {result.summary().get('version_id', result)}")
+    where = " (PostgreSQL marts too)" if result.postgres else ""
+    click.echo(f"now serving {result.summary().get('version_id', result)}{where}")
 
 
 @main.command()

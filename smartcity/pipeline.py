@@ -20,9 +20,6 @@ def candidate_path(run_id: str, settings: Settings | None = None) -> Path:
     return settings.build_dir / f"candidate-{safe}.duckdb"
 
 
-PUBLISHED_INPUTS = "published_inputs.json"
-
-
 def inputs_fingerprint(settings: Settings | None = None) -> str:
     """What a warehouse build depends on: every landed partition's manifest id (a rerun that found the
     same data keeps them) and the transformation and audit code. Equal fingerprints, equal warehouse."""
@@ -50,7 +47,7 @@ def inputs_fingerprint(settings: Settings | None = None) -> str:
 def warehouse_is_stale(settings: Settings | None = None) -> bool:
     """False when the served warehouse was built from exactly the current inputs: nothing to rebuild."""
     settings = settings or get_settings()
-    marker = settings.warehouse_dir / PUBLISHED_INPUTS
+    marker = settings.published_inputs_path
     try:
         published = json.loads(marker.read_text(encoding="utf-8"))["fingerprint"]
     except (OSError, ValueError, KeyError):
@@ -142,7 +139,7 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
     inputs = Path(candidate).with_suffix(".inputs.json")
     result = publish.publish(Path(candidate), settings=settings)
     if inputs.exists():  # remember what the served warehouse was built from (after the swap, never before)
-        os.replace(inputs, settings.warehouse_dir / PUBLISHED_INPUTS)
+        os.replace(inputs, settings.published_inputs_path)
     report("publish", f"published {settings.published_path}")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
 

@@ -121,9 +121,12 @@ def publish(candidate_path: str | Path, settings: Settings | None = None, keep_v
     return result
 
 
-def rollback(settings: Settings | None = None, *, exports: bool = True) -> PublishResult:
-    """Serve the version published before the current one (atomically). PostgreSQL is not rolled back:
-    run `smartcity.postgres.publish_marts_to_postgres(result.version_path, dsn)` for that."""
+def rollback(settings: Settings | None = None, *, exports: bool = True,
+             postgres_dsn: str | None = None) -> PublishResult:
+    """Serve the version published before the current one (atomically), in PostgreSQL too when
+    `postgres_dsn` (default: env `SMARTCITY_POSTGRES_URL`) is set: loaded first, so a failure there
+    leaves both targets as they were. The next pipeline run rebuilds, since what is served is no longer
+    what the current landing zone and code produce."""
     started = time.monotonic()
     settings = settings or get_settings()
     with _publish_lock(settings):
@@ -140,6 +143,16 @@ def rollback(settings: Settings | None = None, *, exports: bool = True) -> Publi
         target = older[-1]
         version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
         row_counts, checksum = marts_fingerprint(version_path)
+        pg = None
+        dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "") if postgres_dsn is None else postgres_dsn
+        if dsn:
+            from smartcity.postgres import publish_marts_to_postgres
+
+            try:
+                pg = publish_marts_to_postgres(version_path, dsn)
+            except Exception as exc:
+                raise PublishError(f"PostgreSQL load failed, nothing was rolled back: {exc}") from exc
+        settings.published_inputs_path.unlink(missing_ok=True)
         published_at = datetime.now(timezone.utc).isoformat()
         swap_started = time.monotonic()
         _swap_in(version_path, settings.published_path)
@@ -149,7 +162,7 @@ def rollback(settings: Settings | None = None, *, exports: bool = True) -> Publi
                                   "checksum": checksum, "file_bytes": version_path.stat().st_size})
         result = PublishResult(version_id=target, published_path=settings.published_path,
                                version_path=version_path, published_at=published_at, row_counts=row_counts,
-                               checksum=checksum, swap_s=swap_s, rolled_back_from=current_id)
+                               checksum=checksum, swap_s=swap_s, rolled_back_from=current_id, postgres=pg)
         if exports:
             result.exports = export_marts(version_path, settings.exports_dir, version_id=target)
     result.duration_s = time.monotonic() - started

@@ -62,6 +62,11 @@ class Settings:
         return self.warehouse_dir / "smartcity.duckdb"
 
     @property
+    def published_inputs_path(self) -> Path:
+        """What the served warehouse was built from (the inputs fingerprint); absent after a rollback."""
+        return self.warehouse_dir / "published_inputs.json"
+
+    @property
     def versions_dir(self) -> Path:
         return self.warehouse_dir / "versions"
 

@@ -103,3 +103,34 @@ def test_drop_folder_names_datasets_and_reruns_replace(tmp_path):
     assert by_file["lain.csv"]["row_count"] == 0 and by_file["lain.csv"]["quarantined"] == 1
     bad = pq.read_table(tmp_path / "q/spreadsheet/opd/lain.csv.parquet").to_pylist()
     assert bad[0]["reason"].startswith("unknown indicator")
+
+
+def test_a_file_landed_from_the_same_bytes_is_not_read_again(tmp_path, monkeypatch):
+    """Drops are re-delivered: the same bytes (and the same parser) keep the landed partition and its
+    quarantine untouched without opening the file; changed bytes or a changed parser read it again."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "ipm-SE05.csv"
+    path.write_text("Kabupaten/Kota,2023\nKota Kediri,\"1.500\"\nKota Atlantis,\"2\"\n", encoding="utf-8")
+    extract = lambda run: {s["file"]: s for s in spreadsheet.extract_drop_folder(  # noqa: E731
+        drop, tmp_path / "raw", tmp_path / "q", run)}["ipm-SE05.csv"]
+    first = extract("run-1")
+    quarantine = tmp_path / "q/spreadsheet/indicators/ipm-SE05.csv.parquet"
+    quarantined_bytes = quarantine.read_bytes()
+    opened = []
+    real_read = spreadsheet.read_file
+    monkeypatch.setattr(spreadsheet, "read_file", lambda p: opened.append(p) or real_read(p))
+
+    again = extract("run-2")
+    assert opened == [] and again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]
+    assert again["quarantined"] == first["quarantined"] == 1 and quarantine.read_bytes() == quarantined_bytes
+
+    path.write_text("Kabupaten/Kota,2023\nKota Kediri,\"1.600\"\n", encoding="utf-8")
+    changed = extract("run-3")
+    assert opened == [path] and changed["status"] == "success" and changed["quarantined"] == 0
+    assert not quarantine.exists()
+
+    spreadsheet.parser_version.cache_clear()
+    monkeypatch.setattr(spreadsheet, "parser_version", lambda: "a-new-parser")
+    reread = extract("run-4")
+    assert opened == [path, path] and reread["status"] == "unchanged"  # read again, found the same rows

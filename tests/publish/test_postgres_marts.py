@@ -202,3 +202,20 @@ def test_publish_also_serves_postgres(pg_dsn, warehouses, project_paths):
     assert result.postgres["tables"]["fct_indicator_value"] == 514 * 3 * 7
     with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
         assert reader.execute(QUERY).fetchone()[0] == 5
+
+
+def test_rollback_also_serves_the_previous_version_in_postgres(pg_dsn, warehouses, project_paths):
+    from smartcity import publish
+
+    for v in (1, 2):
+        publish.publish(warehouses[v - 1], postgres_dsn=pg_dsn, exports=False)
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        assert reader.execute(QUERY).fetchone()[0] == 2
+    with pytest.raises(publish.PublishError, match="PostgreSQL load failed"):  # nothing changes on a failure
+        publish.rollback(exports=False, postgres_dsn="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert publish.current()["checksum"] == publish.marts_fingerprint(warehouses[1])[1]
+    back = publish.rollback(exports=False, postgres_dsn=pg_dsn)
+    assert back.postgres["tables"]["fct_indicator_value"] == 514 * 3 * 3
+    with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
+        assert reader.execute(QUERY).fetchone()[:3] == (1, 514 * 3 * 3, 514 * 3 * 3)
+    assert publish.current()["checksum"] == publish.marts_fingerprint(warehouses[0])[1]

@@ -89,8 +89,10 @@ def test_versions_are_pruned_and_rollback_restores(project_paths, candidates):
            for v in (1, 2, 3, 4, 5)]
     assert pub.list_versions(settings) == ids[-3:]
     assert served_version(settings) == 5
+    settings.published_inputs_path.write_text('{"fingerprint": "inputs of version 5"}')
     back = pub.rollback(exports=False)
     assert back.version_id == ids[3] and back.rolled_back_from == ids[4]
+    assert not settings.published_inputs_path.exists()  # the next run rebuilds: 4 is not what the inputs make
     assert served_version(settings) == 4
     assert pub.current()["version_id"] == ids[3]
     pub.rollback(exports=False)
