@@ -210,7 +210,7 @@ class PartitionWriter:
             "started_at": _iso(self.started_at),
             "finished_at": _iso(finished),
             "row_count": self.row_count,
-            "sha256": _sha256(data_path),
+            "sha256": file_sha256(data_path),
             "content_sha256": content_sha256,
             "bytes": data_path.stat().st_size,
             "cursor": self.cursor,
@@ -299,7 +299,7 @@ def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Map
     return None
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

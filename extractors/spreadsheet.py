@@ -365,23 +365,13 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _file_sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "indicators",
                  indicator_code: str | None = None) -> dict:
     """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
     landed from the same bytes by the same parser is not read again (status "unchanged")."""
     path = Path(path)
     name = path.name
-    query = {"file_sha256": _file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
+    query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
     landed = landing.fetched_since(raw_dir, SOURCE, dataset, {"file": name}, None, query=query)
     if landed is not None:
         return {**landing.summary(landed), "status": "unchanged", "quarantined": landed.get("quarantined") or 0,

@@ -93,16 +93,11 @@ def publish(candidate_path: str | Path, settings: Settings | None = None, keep_v
         version_path = settings.versions_dir / f"{version_id}{VERSION_SUFFIX}"
         _atomic_copy(candidate, version_path)
 
-        pg = None
-        dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "") if postgres_dsn is None else postgres_dsn
-        if dsn:
-            from smartcity.postgres import publish_marts_to_postgres
-
-            try:
-                pg = publish_marts_to_postgres(version_path, dsn)
-            except Exception as exc:
-                version_path.unlink(missing_ok=True)
-                raise PublishError(f"PostgreSQL load failed, nothing was published: {exc}") from exc
+        try:
+            pg = _serve_in_postgres(version_path, postgres_dsn, "published")
+        except PublishError:
+            version_path.unlink(missing_ok=True)
+            raise
 
         published_at = datetime.now(timezone.utc).isoformat()
         swap_started = time.monotonic()
@@ -143,15 +138,7 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
         target = older[-1]
         version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
         row_counts, checksum = marts_fingerprint(version_path)
-        pg = None
-        dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "") if postgres_dsn is None else postgres_dsn
-        if dsn:
-            from smartcity.postgres import publish_marts_to_postgres
-
-            try:
-                pg = publish_marts_to_postgres(version_path, dsn)
-            except Exception as exc:
-                raise PublishError(f"PostgreSQL load failed, nothing was rolled back: {exc}") from exc
+        pg = _serve_in_postgres(version_path, postgres_dsn, "rolled back")
         settings.published_inputs_path.unlink(missing_ok=True)
         published_at = datetime.now(timezone.utc).isoformat()
         swap_started = time.monotonic()
@@ -167,6 +154,20 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
             result.exports = export_marts(version_path, settings.exports_dir, version_id=target)
     result.duration_s = time.monotonic() - started
     return result
+
+
+def _serve_in_postgres(version_path: Path, postgres_dsn: str | None, action: str) -> dict | None:
+    """Load a version's marts into PostgreSQL (before the DuckDB swap, so a failure changes neither).
+    `postgres_dsn` None: env `SMARTCITY_POSTGRES_URL`; "" or unset: no PostgreSQL target."""
+    dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "") if postgres_dsn is None else postgres_dsn
+    if not dsn:
+        return None
+    from smartcity.postgres import publish_marts_to_postgres
+
+    try:
+        return publish_marts_to_postgres(version_path, dsn)
+    except Exception as exc:
+        raise PublishError(f"PostgreSQL load failed, nothing was {action}: {exc}") from exc
 
 
 def current(settings: Settings | None = None) -> dict | None:
