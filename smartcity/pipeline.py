@@ -222,8 +222,10 @@ def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> 
     rows = sum(f.get("row_count") or 0 for f in files)
     quarantined = sum(f.get("quarantined") or 0 for f in files)
     failed = [f for f in files if f.get("status") == "failed"]
-    report("extract", f"spreadsheets: {len(files)} files, {rows:,} rows landed, {quarantined:,} rows quarantined",
-           source="spreadsheet", rows=rows, quarantined=quarantined)
+    unchanged = sum(f.get("status") == "unchanged" for f in files)
+    note = f" ({unchanged} already landed from the same bytes, not read again)" if unchanged else ""
+    report("extract", f"spreadsheets: {len(files)} files{note}, {rows:,} rows, {quarantined:,} rows quarantined",
+           source="spreadsheet", rows=rows, quarantined=quarantined, unchanged=unchanged)
     if failed:
         raise RuntimeError(f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: "
                            f"{failed[0]['error']}")
