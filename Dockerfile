@@ -11,4 +11,4 @@ RUN pip install --no-cache-dir uv==0.13.9 \
  && pip install --no-cache-dir --no-deps -e /opt/smartcity
 ENV PYTHONPATH=/opt/smartcity \
     DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False GX_ANALYTICS_ENABLED=False \
-    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False SCARF_ANALYTICS=false
+    SCARF_ANALYTICS=false

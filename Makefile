@@ -10,7 +10,6 @@ export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
-export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export SCARF_ANALYTICS := false
 
 .PHONY: demo test install bench lint clean simulate docs

@@ -162,12 +162,19 @@ def _big_resource(sim) -> dict:
 
 
 def _warm_up(sim) -> None:
-    """The simulator builds a portal's catalogue on its first request: do that before any timer starts."""
+    """The simulator builds a portal's catalogue on its first request, and each search page on its first
+    request (then keeps it, as a real portal's search engine answers fast): do both before any timer."""
     import requests
 
     for portal in ("nasional", "jatim"):
         site = sim.connections[f"AIRFLOW_CONN_SMARTCITY_CKAN_{portal.upper()}"].rstrip("/")
-        requests.get(f"{site}/api/3/action/package_search", params={"rows": 1}, timeout=120).raise_for_status()
+        start, count = 0, 1
+        while start < count:
+            answer = requests.get(f"{site}/api/3/action/package_search",
+                                  params={"q": "*:*", "rows": 1000, "start": start, "sort": "id asc"}, timeout=120)
+            answer.raise_for_status()
+            count = answer.json()["result"]["count"]
+            start += 1000
 
 
 def _measured(sim, target: str, kwargs: dict, env: dict, logs: Path, system: str, label: str, timeout: float) -> dict:
@@ -306,11 +313,12 @@ def summarise(runs: list[dict], params: dict) -> dict:
             "requests are counted by the simulator; peak RSS is the child's own high-water mark (VmHWM), which "
             "includes the interpreter and its imports (~100 MB with pyarrow).",
             "Speedups are medians of the per-repeat ratios (all clients of a repeat run back to back).",
-            "The simulator serves from a thread of the benchmark's parent process on the same 2 cores: building "
-            "and serialising each 1000-package CKAN page costs it tens of milliseconds of CPU under the GIL "
-            "beyond the 50 ms latency, and the nasional catalogue is only 26 pages, so parallel requests cannot "
-            "hide much: the CKAN speedup is bounded by the server, not the client. BPS answers are small, so "
-            "the BPS pull shows the latency hiding (8 requests in flight per host) purely.",
+            "The simulator serves from a thread of the benchmark's parent process on the same 2 cores. It keeps "
+            "each CKAN search page once built (warmed before the timers), so the 50 ms latency stands for the "
+            "portal's whole answer time. The nasional catalogue is 26 pages of 1000 packages (2.2 MB of JSON "
+            "each): decoding and landing them is CPU work on the client, which parallel requests cannot hide, "
+            "so the CKAN speedup is bounded by the client's CPU per package, not by latency. BPS answers are "
+            "small, so the BPS pull shows the latency hiding (8 requests in flight per host) purely.",
             "The sequential and ckanapi clients only parse JSON and append it to a JSON-lines file; ours also "
             "decodes BPS cells, resolves region codes and writes Parquet + manifests.",
             "Our CKAN pull peaks near 270 MB at 25,154 packages: up to 8 pages in flight plus 8 parsed pages "

@@ -362,14 +362,6 @@ def bench(opts) -> dict:
                 "met": med["airflow.incremental_ratio"] <= TARGET_INCREMENTAL,
             }
         )
-        targets.append(
-            {
-                "name": "incremental rerun / full run under Airflow, beyond Airflow's fixed start-up (floor)",
-                "target": f"<= {TARGET_INCREMENTAL:.0%}",
-                "value": f"{med['airflow.incremental_ratio_beyond_floor']:.0%}",
-                "met": med["airflow.incremental_ratio_beyond_floor"] <= TARGET_INCREMENTAL,
-            }
-        )
     if failures:
         for t in targets:
             t["name"] += " (the run did not pass: see the notes)"
@@ -459,6 +451,14 @@ def _airflow_table(m: dict) -> dict:
             _f(m.get("airflow.floor.wall_s")),
             "",
         ],
+        [
+            "(incremental - floor) / (full - floor), for information",
+            "",
+            "",
+            "n/a" if m.get("airflow.incremental_ratio_beyond_floor") is None
+            else f"{m['airflow.incremental_ratio_beyond_floor']:.0%}",
+            "",
+        ],
     ]
     for key in sorted(k for k in m if k.startswith("airflow.full.dag.")):
         name = key[len("airflow.full.") : -len(".wall_s")]
@@ -509,8 +509,8 @@ def _notes(m: dict, modes) -> list[str]:
             f"is {floor:.1f} s: the interpreter, Airflow's imports, the DAG bag, the in-process execution API "
             "that `dag.test()` starts before the first task, and one DAG run of one task (measured by running "
             "`transform_publish` alone when nothing changed). The full run pays it too. A deployed Airflow "
-            "(scheduler and API server already up) does not pay it per run, so the second Airflow ratio compares "
-            "the two runs beyond it: (incremental - floor) / (full - floor). What remains is Airflow's per-task "
+            "(scheduler and API server already up) does not pay it per run; the table shows, for information, the "
+            "two runs compared beyond it: (incremental - floor) / (full - floor). What remains is Airflow's per-task "
             "bookkeeping (~0.1 s for each of the ~20 task instances) and the extract tasks' own small work."
         )
     return notes

@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+import msgspec
 import pyarrow as pa
 
 from extractors import landing
@@ -239,6 +239,10 @@ class CkanClient:
                 "declared_mismatch": bool(mismatch)}
 
 
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def package_row(portal: str, pkg: dict) -> dict:
     if "metadata_modified" not in pkg or "id" not in pkg:
         # without it the incremental cursor cannot move: refuse instead of landing half-understood rows
@@ -255,9 +259,9 @@ def package_row(portal: str, pkg: dict) -> dict:
         "metadata_created": pkg.get("metadata_created"),
         "metadata_modified": pkg.get("metadata_modified"),
         "num_resources": pkg.get("num_resources", len(pkg.get("resources") or [])),
-        "resources_json": json.dumps(pkg.get("resources") or [], ensure_ascii=False),
-        "extras_json": json.dumps(pkg.get("extras") or [], ensure_ascii=False),
-        "tags_json": json.dumps([t.get("name") for t in pkg.get("tags") or []], ensure_ascii=False),
+        "resources_json": _json_text(pkg.get("resources") or []),
+        "extras_json": _json_text(pkg.get("extras") or []),
+        "tags_json": _json_text([t.get("name") for t in pkg.get("tags") or []]),
         "notes": pkg.get("notes"),
         "license_id": pkg.get("license_id"),
         "state": pkg.get("state"),

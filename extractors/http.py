@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -306,6 +307,10 @@ def parse_json_response(response: requests.Response, *, error_json_ok: bool = Fa
         _raise_for_status(response.status_code, host, url, content_type, body)
     if response.status_code >= 400 and not error_json_ok:
         _raise_for_status(response.status_code, host, url, content_type, body)
+    try:
+        return msgspec.json.decode(body)  # several times faster than json.loads on 1000-package pages
+    except msgspec.DecodeError:
+        pass  # non-strict JSON (NaN) or a broken body: json says which, and where it breaks
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -130,13 +131,13 @@ class PartitionWriter:
     def write(self, rows: Iterable[Mapping[str, Any]]) -> int:
         n = 0
         if self.schema is None and self._spool is None:  # schema may be set after __enter__, before rows
-            self._spool = open(self.tmp_dir / "spool.jsonl", "w+", encoding="utf-8")
+            self._spool = open(self.tmp_dir / "spool.jsonl", "w+b")
         for row in rows:
             n += 1
             if self._spool is not None:
                 clean = {k: _stringify(v) for k, v in row.items()}
                 self._columns.update(dict.fromkeys(clean))
-                self._spool.write(json.dumps(clean, ensure_ascii=False) + "\n")
+                self._spool.write(_json_line(clean))
             else:
                 self._buffer.append(row)
                 if len(self._buffer) >= self.batch_rows:
@@ -175,7 +176,7 @@ class PartitionWriter:
             self._spool.seek(0)
             batch: list[dict] = []
             for line in self._spool:
-                batch.append(json.loads(line))
+                batch.append(msgspec.json.decode(line))
                 if len(batch) >= self.batch_rows:
                     self._flush(batch, schema)
                     batch = []
@@ -246,8 +247,12 @@ CONTENT_MODULUS = 1 << 256
 
 def _row_digest(row: Mapping[str, Any]) -> int:
     """A row's sha256 as an integer; their sum mod 2**256 identifies a multiset of rows, whatever the order."""
-    text = json.dumps(row, sort_keys=True, default=str, ensure_ascii=False)
-    return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+    encoded = msgspec.json.encode(row, order="sorted", enc_hook=str)  # ~5x json.dumps: it runs once per row
+    return int.from_bytes(hashlib.sha256(encoded).digest(), "big")
+
+
+def _json_line(row: Mapping[str, Any]) -> bytes:
+    return msgspec.json.encode(row) + b"\n"
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -260,11 +265,15 @@ def _read_manifest(folder: Path) -> dict | None:
 def _record_check(folder: Path, manifest_id: str, run_id: str, query: Mapping[str, Any]) -> None:
     """Note that a fetch at this moment found the landed content unchanged. Written beside the manifest
     (which stays byte-identical) by rename, so a reader sees the old note or the new one."""
-    note = {"manifest_id": manifest_id, "checked_at": _iso(utcnow()), "run_id": redact(run_id), "query": dict(query)}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{CHECK_FILE}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(note, fh, indent=2)
-    os.replace(tmp, folder / CHECK_FILE)
+    note = redact_obj({"manifest_id": manifest_id, "checked_at": _iso(utcnow()), "run_id": run_id,
+                       "query": dict(query)})
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{CHECK_FILE}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(note, fh, indent=2)
+        os.replace(tmp, folder / CHECK_FILE)
+    except OSError as exc:  # only freshness is lost (the next run asks again); the landed data is intact
+        log.warning("could not note the check of %s: %s", folder, exc)
 
 
 def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
@@ -294,6 +303,8 @@ def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Map
             when = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
         except ValueError:
             continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
         if asked == wanted and when >= since:
             return manifest
     return None

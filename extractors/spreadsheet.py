@@ -20,6 +20,7 @@ from typing import Any
 
 import openpyxl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from extractors import landing, regions
 from extractors.errors import SpreadsheetError
@@ -352,15 +353,15 @@ def dataset_of(path: Path, drop_dir: Path) -> str:
 
 @lru_cache(maxsize=1)
 def parser_version() -> str:
-    """Identifies what turns a file into rows: this parser, the number and region readers, and the reference
-    data names are matched against. A change to any of them re-reads every drop file."""
+    """Identifies what turns a file into rows: this parser, the number, region and reference readers, and
+    every seed names are matched against. A change to any of them re-reads every drop file."""
     import hashlib
 
     from smartcity.settings import REFERENCE_DIR
 
     digest = hashlib.sha256()
     for source in [Path(__file__), Path(regions.__file__), Path(parse_number.__code__.co_filename),
-                   *sorted(REFERENCE_DIR.glob("*.csv"))]:
+                   Path(reference.__file__), *sorted(REFERENCE_DIR.parent.rglob("*.csv"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -368,14 +369,15 @@ def parser_version() -> str:
 def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "indicators",
                  indicator_code: str | None = None) -> dict:
     """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
-    landed from the same bytes by the same parser is not read again (status "unchanged")."""
+    landed from the same bytes by the same parser is not read again (status "skipped")."""
     path = Path(path)
     name = path.name
     query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
     landed = landing.fetched_since(raw_dir, SOURCE, dataset, {"file": name}, None, query=query)
     if landed is not None:
-        return {**landing.summary(landed), "status": "unchanged", "quarantined": landed.get("quarantined") or 0,
-                "file": name}
+        quarantine = Path(quarantine_dir) / SOURCE / dataset / f"{landing.safe_value(name)}.parquet"
+        quarantined = pq.read_metadata(quarantine).num_rows if quarantine.exists() else 0
+        return {**landing.summary(landed), "status": "skipped", "quarantined": quarantined, "file": name}
     good, bad = [], []
     for sheet in read_file(path):
         try:

@@ -41,11 +41,19 @@ def _when(text: str) -> datetime | None:
     return datetime.fromisoformat(text.rstrip("Z").replace("Z", ""))
 
 
+CACHED_ACTIONS = {"package_search"}
+CACHE_MAX_BYTES = 256 * 1024 * 1024
+
+
 class Ckan:
     def __init__(self, sim):
         self.sim = sim
         self._portals: dict = {}
         self._lock = threading.Lock()
+        # A real portal answers from Solr on many processes; here every page would cost this one process
+        # tens of ms of CPU under the GIL and bound every client's speed. Catalogues never change after they
+        # are built, so an answered search page is kept (as bytes: faults re-shape copies of it).
+        self._pages: dict = {}
 
     def portal(self, name: str):
         with self._lock:
@@ -75,11 +83,22 @@ class Ckan:
             if fn is None:
                 unknown = f"Bad request - Action name not known: {action}"
                 return _error(help_url, ActionError(400, "Bad request", unknown))
+            key = None
+            if action in CACHED_ACTIONS and not self.sim.faults.active("schema_drift", "ckan"):
+                key = (portal.name, action, root, req.page_shift, tuple(sorted((k, str(v)) for k, v in params.items())))
+                if key in self._pages:
+                    body, page = self._pages[key]
+                    return Response(200, body, "application/json", {}, True, page)
             try:
                 result, page = fn(portal, params, root, req.page_shift)
             except ActionError as exc:
                 return _error(help_url, exc)
-            return json_response({"help": help_url, "success": True, "result": result}, page=page)
+            response = json_response({"help": help_url, "success": True, "result": result}, page=page)
+            if key is not None:
+                if sum(len(b) for b, _ in self._pages.values()) > CACHE_MAX_BYTES:
+                    self._pages.clear()
+                self._pages[key] = (response.body, page)
+            return response
         return Response(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
 
     # -- actions -----------------------------------------------------------------------------------

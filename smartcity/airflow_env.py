@@ -13,7 +13,6 @@ NO_TELEMETRY = {
     "SCARF_ANALYTICS": "false",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "GX_ANALYTICS_ENABLED": "False",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
 }
 
 

@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from smartcity.progress import report
@@ -169,7 +169,8 @@ def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = N
     fresh = [s for s in summaries if s.get("status") == "fresh"]
     fetched = [s for s in summaries if s.get("status") != "fresh"]
     rows = sum(s["row_count"] or 0 for s in fetched)
-    note = f"; {len(fresh)} already fetched since {fresh_since:%Y-%m-%d %H:%M} UTC, not asked again" if fresh else ""
+    since = fresh_since.astimezone(timezone.utc) if fresh else None
+    note = f"; {len(fresh)} already fetched since {since:%Y-%m-%d %H:%M} UTC, not asked again" if fresh else ""
     report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(fetched)} tables fetched, {rows:,} rows{note}",
            source="bps", rows=rows, fresh=len(fresh))
     return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains}
@@ -222,10 +223,10 @@ def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> 
     rows = sum(f.get("row_count") or 0 for f in files)
     quarantined = sum(f.get("quarantined") or 0 for f in files)
     failed = [f for f in files if f.get("status") == "failed"]
-    unchanged = sum(f.get("status") == "unchanged" for f in files)
-    note = f" ({unchanged} already landed from the same bytes, not read again)" if unchanged else ""
+    skipped = sum(f.get("status") == "skipped" for f in files)
+    note = f" ({skipped} already landed from the same bytes, not read again)" if skipped else ""
     report("extract", f"spreadsheets: {len(files)} files{note}, {rows:,} rows, {quarantined:,} rows quarantined",
-           source="spreadsheet", rows=rows, quarantined=quarantined, unchanged=unchanged)
+           source="spreadsheet", rows=rows, quarantined=quarantined, skipped=skipped)
     if failed:
         raise RuntimeError(f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: "
                            f"{failed[0]['error']}")

@@ -120,8 +120,8 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
              postgres_dsn: str | None = None) -> PublishResult:
     """Serve the version published before the current one (atomically), in PostgreSQL too when
     `postgres_dsn` (default: env `SMARTCITY_POSTGRES_URL`) is set: loaded first, so a failure there
-    leaves both targets as they were. The next pipeline run rebuilds, since what is served is no longer
-    what the current landing zone and code produce."""
+    leaves both targets as they were. The rolled-back version stays served until the landing zone or the
+    code changes: the inputs the rejected version was built from are not built and published again."""
     started = time.monotonic()
     settings = settings or get_settings()
     with _publish_lock(settings):
@@ -139,7 +139,7 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
         version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
         row_counts, checksum = marts_fingerprint(version_path)
         pg = _serve_in_postgres(version_path, postgres_dsn, "rolled back")
-        settings.published_inputs_path.unlink(missing_ok=True)
+        _note_rollback(settings, rolled_back_from=current_id, serving=target)
         published_at = datetime.now(timezone.utc).isoformat()
         swap_started = time.monotonic()
         _swap_in(version_path, settings.published_path)
@@ -154,6 +154,18 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
             result.exports = export_marts(version_path, settings.exports_dir, version_id=target)
     result.duration_s = time.monotonic() - started
     return result
+
+
+def _note_rollback(settings: Settings, *, rolled_back_from: str | None, serving: str) -> None:
+    """Keep the inputs fingerprint (so the next run does not rebuild what was just rejected) and say why."""
+    try:
+        marker = json.loads(settings.published_inputs_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    marker.update(rolled_back_from=rolled_back_from, serving=serving)
+    tmp = settings.published_inputs_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(marker), encoding="utf-8")
+    os.replace(tmp, settings.published_inputs_path)
 
 
 def _serve_in_postgres(version_path: Path, postgres_dsn: str | None, action: str) -> dict | None:

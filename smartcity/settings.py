@@ -63,7 +63,8 @@ class Settings:
 
     @property
     def published_inputs_path(self) -> Path:
-        """What the served warehouse was built from (the inputs fingerprint); absent after a rollback."""
+        """The inputs fingerprint the served warehouse was built from (after a rollback: the inputs of the
+        version rolled back from, so they are not published again)."""
         return self.warehouse_dir / "published_inputs.json"
 
     @property

@@ -325,6 +325,11 @@ def test_an_unchanged_refetch_counts_as_fresh(tmp_path, replay, client):
                                  checked_after_first, query={"th": None}) is not None
     assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
                                  datetime.now(timezone.utc), query={"th": None}) is None
+    # a note left beside an older manifest says nothing about the partition landed since
+    note = json.loads((folder / "_checked.json").read_text())
+    (folder / "_checked.json").write_text(json.dumps({**note, "manifest_id": "an-older-manifest"}))
+    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                                 checked_after_first, query={"th": None}) is None
 
 
 def test_key_never_in_logs(tmp_path, replay, client, caplog):

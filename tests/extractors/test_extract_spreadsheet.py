@@ -122,7 +122,7 @@ def test_a_file_landed_from_the_same_bytes_is_not_read_again(tmp_path, monkeypat
     monkeypatch.setattr(spreadsheet, "read_file", lambda p: opened.append(p) or real_read(p))
 
     again = extract("run-2")
-    assert opened == [] and again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]
+    assert opened == [] and again["status"] == "skipped" and again["manifest_id"] == first["manifest_id"]
     assert again["quarantined"] == first["quarantined"] == 1 and quarantine.read_bytes() == quarantined_bytes
 
     path.write_text("Kabupaten/Kota,2023\nKota Kediri,\"1.600\"\n", encoding="utf-8")
@@ -134,3 +134,4 @@ def test_a_file_landed_from_the_same_bytes_is_not_read_again(tmp_path, monkeypat
     monkeypatch.setattr(spreadsheet, "parser_version", lambda: "a-new-parser")
     reread = extract("run-4")
     assert opened == [path, path] and reread["status"] == "unchanged"  # read again, found the same rows
+    assert extract("run-5")["status"] == "skipped" and opened == [path, path]  # that check counts next time

@@ -92,7 +92,9 @@ def test_versions_are_pruned_and_rollback_restores(project_paths, candidates):
     settings.published_inputs_path.write_text('{"fingerprint": "inputs of version 5"}')
     back = pub.rollback(exports=False)
     assert back.version_id == ids[3] and back.rolled_back_from == ids[4]
-    assert not settings.published_inputs_path.exists()  # the next run rebuilds: 4 is not what the inputs make
+    # the inputs of version 5 stay recorded: the next run with the same inputs does not publish 5 again
+    assert json.loads(settings.published_inputs_path.read_text()) == {
+        "fingerprint": "inputs of version 5", "rolled_back_from": ids[4], "serving": ids[3]}
     assert served_version(settings) == 4
     assert pub.current()["version_id"] == ids[3]
     pub.rollback(exports=False)
