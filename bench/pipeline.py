@@ -138,10 +138,9 @@ def bps_interval_end() -> str:
 
     from croniter import croniter  # what Airflow's cron timetables use; importing Airflow here would touch ~/airflow
 
-    from smartcity.dag_support import START_DATE
+    from smartcity.dag_support import BPS_INTERVAL, START_DATE
 
-    now = datetime.now(START_DATE.tz)
-    return croniter("0 0 * * 0", now).get_prev(datetime).isoformat()  # "@weekly": the last Sunday midnight
+    return croniter(BPS_INTERVAL, datetime.now(START_DATE.tz)).get_prev(datetime).isoformat()
 
 
 def _staged_run(root: Path, env: dict, run_id: str) -> dict:

@@ -2,13 +2,13 @@
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from smartcity.assets import RAW_BPS
-from smartcity.dag_support import START_DATE, default_args
+from smartcity.dag_support import BPS_INTERVAL, START_DATE, default_args
 
 
 # Weekly data intervals (not Airflow 3's point-in-time cron default): a manual run or a retry inside a week
 # belongs to the last complete week, so what that week already fetched from BPS is not asked again (a run
 # triggered without a logical date has no data interval: it asks for everything).
-@dag(schedule=CronDataIntervalTimetable("@weekly", timezone=START_DATE.tz), start_date=START_DATE, catchup=False,
+@dag(schedule=CronDataIntervalTimetable(BPS_INTERVAL, timezone=START_DATE.tz), start_date=START_DATE, catchup=False,
      max_active_runs=1, default_args=default_args(),
      params={"evaluation_year": Param(None, type=["null", "integer"], description="Last year to pull"),
              "full_refresh": Param(False, type="boolean",

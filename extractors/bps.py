@@ -485,8 +485,8 @@ def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | 
     def run(job):
         domain, var = job
         if fresh_since is not None:
-            landed = landing.fetched_since(raw_dir, SOURCE, "observations", {"domain": domain, "var": var},
-                                           fresh_since, query={"th": th})
+            landed = landing.landed_for(raw_dir, SOURCE, "observations", {"domain": domain, "var": var},
+                                        query={"th": th}, since=fresh_since)
             if landed is not None:
                 return {**landing.summary(landed), "status": "fresh"}
         manifest = land_observations(raw_dir, client, domain, var, run_id, th=th)

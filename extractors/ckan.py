@@ -196,18 +196,10 @@ class CkanClient:
         if not records or len(records) < limit or (total is not None and len(records) >= int(total)):
             return
         if total is not None and not first.get("total_was_estimated"):
-            offsets = range(limit, int(total), limit)
-            for page in checked_pages(fetch, offsets, lambda r: r.get("records") or [], self.http.max_per_host,
-                                      first=first, what=f"datastore_search {resource_id} offset"):
-                batch = page.get("records") or []
-                if not batch:
-                    return
-                yield fields, batch
-                if len(batch) < limit:
-                    return
-            return
-        offsets = itertools.count(limit, limit)  # estimated total: sequential until an empty or short page
-        for page in checked_pages(fetch, offsets, lambda r: r.get("records") or [], 1, first=first,
+            offsets, in_flight = range(limit, int(total), limit), self.http.max_per_host
+        else:  # estimated total: sequential until an empty or short page
+            offsets, in_flight = itertools.count(limit, limit), 1
+        for page in checked_pages(fetch, offsets, lambda r: r.get("records") or [], in_flight, first=first,
                                   what=f"datastore_search {resource_id} offset"):
             batch = page.get("records") or []
             if not batch:

@@ -85,7 +85,7 @@ class PartitionWriter:
         self.schema = schema
         self.cursor = cursor
         self.batch_rows = batch_rows
-        self.query = {k: _stringify(v) for k, v in (query or {}).items()}  # what was asked (see fetched_since)
+        self.query = {k: _stringify(v) for k, v in (query or {}).items()}  # what was asked (see landed_for)
         self.requests: list[str] = []  # HTTP clients append redacted URLs here (`trace=`)
         self.extra: dict[str, Any] = {}  # source-specific manifest fields (counts, warnings)
         self.manifest_id = str(uuid.uuid4())
@@ -137,7 +137,7 @@ class PartitionWriter:
             if self._spool is not None:
                 clean = {k: _stringify(v) for k, v in row.items()}
                 self._columns.update(dict.fromkeys(clean))
-                self._spool.write(_json_line(clean))
+                self._spool.write(msgspec.json.encode(clean) + b"\n")
             else:
                 self._buffer.append(row)
                 if len(self._buffer) >= self.batch_rows:
@@ -251,9 +251,6 @@ def _row_digest(row: Mapping[str, Any]) -> int:
     return int.from_bytes(hashlib.sha256(encoded).digest(), "big")
 
 
-def _json_line(row: Mapping[str, Any]) -> bytes:
-    return msgspec.json.encode(row) + b"\n"
-
 
 def _read_manifest(folder: Path) -> dict | None:
     try:
@@ -276,12 +273,12 @@ def _record_check(folder: Path, manifest_id: str, run_id: str, query: Mapping[st
         log.warning("could not note the check of %s: %s", folder, exc)
 
 
-def fetched_since(raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
-                  since: datetime | None, query: Mapping[str, Any] | None = None) -> dict | None:
-    """The landed manifest when this partition was fetched with the same query at or after `since` (None:
-    ever), or fetched again then and found unchanged; None when it has to be asked again. Lets a source
-    without a change cursor (BPS) skip what a rerun of the same interval already fetched, and a file drop
-    skip a file already landed from the same bytes."""
+def landed_for(raw_dir: Path | str, source: str, dataset: str, partition: Mapping[str, Any],
+               query: Mapping[str, Any] | None = None, since: datetime | None = None) -> dict | None:
+    """The landed manifest when this partition was fetched with the same `query` (at or after `since`,
+    when given), or fetched again with it and found unchanged; None when it has to be asked again. Lets a
+    source without a change cursor (BPS) skip what a rerun of the same interval already fetched, and a
+    file drop skip a file already landed from the same bytes."""
     if since is None:
         since = datetime.min.replace(tzinfo=timezone.utc)
     elif since.tzinfo is None:
@@ -369,11 +366,15 @@ def last_cursor(raw_dir: Path | str, source: str, dataset: str, match: Mapping[s
     return None
 
 
+def quarantine_path(quarantine_dir: Path | str, source: str, dataset: str, name: str) -> Path:
+    return Path(quarantine_dir) / source / dataset / f"{safe_value(name)}.parquet"
+
+
 def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name: str, rows: list[dict],
                      run_id: str) -> str | None:
     """Rows that could not land, each with a `reason`, at `<quarantine>/<source>/<dataset>/<name>.parquet`
     (replaced whole on rerun, like a partition). Returns the path, or None when there is nothing."""
-    target = Path(quarantine_dir) / source / dataset / f"{safe_value(name)}.parquet"
+    target = quarantine_path(quarantine_dir, source, dataset, name)
     if not rows:
         target.unlink(missing_ok=True)
         return None

@@ -22,7 +22,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extractors import landing, regions
+from extractors import landing, numbers, regions
 from extractors.errors import SpreadsheetError
 from extractors.numbers import parse_number, parse_year, strip_footnote
 from extractors.secrets import get_logger
@@ -360,7 +360,7 @@ def parser_version() -> str:
     from smartcity.settings import REFERENCE_DIR
 
     digest = hashlib.sha256()
-    for source in [Path(__file__), Path(regions.__file__), Path(parse_number.__code__.co_filename),
+    for source in [Path(__file__), Path(regions.__file__), Path(numbers.__file__),
                    Path(reference.__file__), *sorted(REFERENCE_DIR.parent.rglob("*.csv"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
@@ -373,9 +373,9 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
     path = Path(path)
     name = path.name
     query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
-    landed = landing.fetched_since(raw_dir, SOURCE, dataset, {"file": name}, None, query=query)
+    landed = landing.landed_for(raw_dir, SOURCE, dataset, {"file": name}, query=query)
     if landed is not None:
-        quarantine = Path(quarantine_dir) / SOURCE / dataset / f"{landing.safe_value(name)}.parquet"
+        quarantine = landing.quarantine_path(quarantine_dir, SOURCE, dataset, name)
         quarantined = pq.read_metadata(quarantine).num_rows if quarantine.exists() else 0
         return {**landing.summary(landed), "status": "skipped", "quarantined": quarantined, "file": name}
     good, bad = [], []

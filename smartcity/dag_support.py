@@ -11,6 +11,7 @@ import pendulum
 log = logging.getLogger("smartcity.alerts")
 
 START_DATE = pendulum.datetime(2025, 1, 1, tz="Asia/Jakarta")
+BPS_INTERVAL = "@weekly"  # extract_bps's data intervals; a rerun inside one does not ask BPS again
 
 
 def on_task_failure(context) -> None:

@@ -99,17 +99,8 @@ def publish(candidate_path: str | Path, settings: Settings | None = None, keep_v
             version_path.unlink(missing_ok=True)
             raise
 
-        published_at = datetime.now(timezone.utc).isoformat()
-        swap_started = time.monotonic()
-        _swap_in(version_path, settings.published_path)
-        swap_s = time.monotonic() - swap_started
-        _write_current(settings, {"version_id": version_id, "published_at": published_at,
-                                  "candidate": candidate.name, "row_counts": row_counts,
-                                  "checksum": checksum, "file_bytes": version_path.stat().st_size})
-        pruned = _prune(settings, keep_versions, keep=version_id)
-        result = PublishResult(version_id=version_id, published_path=settings.published_path,
-                               version_path=version_path, published_at=published_at, row_counts=row_counts,
-                               checksum=checksum, pruned=pruned, postgres=pg, swap_s=swap_s)
+        result = _serve(settings, version_id, version_path, row_counts, checksum, pg, candidate=candidate.name)
+        result.pruned = _prune(settings, keep_versions, keep=version_id)
         if exports:
             result.exports = export_marts(version_path, settings.exports_dir, version_id=version_id)
     result.duration_s = time.monotonic() - started
@@ -139,17 +130,9 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
         version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
         row_counts, checksum = marts_fingerprint(version_path)
         pg = _serve_in_postgres(version_path, postgres_dsn, "rolled back")
+        result = _serve(settings, target, version_path, row_counts, checksum, pg, rolled_back_from=current_id)
+        result.rolled_back_from = current_id
         _note_rollback(settings, rolled_back_from=current_id, serving=target)
-        published_at = datetime.now(timezone.utc).isoformat()
-        swap_started = time.monotonic()
-        _swap_in(version_path, settings.published_path)
-        swap_s = time.monotonic() - swap_started
-        _write_current(settings, {"version_id": target, "published_at": published_at,
-                                  "rolled_back_from": current_id, "row_counts": row_counts,
-                                  "checksum": checksum, "file_bytes": version_path.stat().st_size})
-        result = PublishResult(version_id=target, published_path=settings.published_path,
-                               version_path=version_path, published_at=published_at, row_counts=row_counts,
-                               checksum=checksum, swap_s=swap_s, rolled_back_from=current_id, postgres=pg)
         if exports:
             result.exports = export_marts(version_path, settings.exports_dir, version_id=target)
     result.duration_s = time.monotonic() - started
@@ -163,9 +146,22 @@ def _note_rollback(settings: Settings, *, rolled_back_from: str | None, serving:
     except (OSError, ValueError):
         return
     marker.update(rolled_back_from=rolled_back_from, serving=serving)
-    tmp = settings.published_inputs_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(marker), encoding="utf-8")
-    os.replace(tmp, settings.published_inputs_path)
+    _write_json(settings.published_inputs_path, marker)
+
+
+def _serve(settings: Settings, version_id: str, version_path: Path, row_counts: dict, checksum: str,
+           pg: dict | None, **current_fields) -> PublishResult:
+    """Swap a kept version in as the served file and describe it in CURRENT.json (publish and rollback)."""
+    published_at = datetime.now(timezone.utc).isoformat()
+    swap_started = time.monotonic()
+    _swap_in(version_path, settings.published_path)
+    swap_s = time.monotonic() - swap_started
+    _write_current(settings, {"version_id": version_id, "published_at": published_at, **current_fields,
+                              "row_counts": row_counts, "checksum": checksum,
+                              "file_bytes": version_path.stat().st_size})
+    return PublishResult(version_id=version_id, published_path=settings.published_path, version_path=version_path,
+                         published_at=published_at, row_counts=row_counts, checksum=checksum, postgres=pg,
+                         swap_s=swap_s)
 
 
 def _serve_in_postgres(version_path: Path, postgres_dsn: str | None, action: str) -> dict | None:
@@ -355,8 +351,12 @@ def _swap_in(version_path: Path, published: Path) -> None:
 
 
 def _write_current(settings: Settings, data: dict) -> None:
-    path = settings.warehouse_dir / CURRENT_FILE
-    tmp = path.with_name(f".{CURRENT_FILE}.{uuid.uuid4().hex[:8]}.tmp")
+    _write_json(settings.warehouse_dir / CURRENT_FILE, data)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Replace a small JSON file whole (fsynced): readers see the old content or the new."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "w") as fh:
         json.dump(data, fh, indent=2)
         fh.flush()

@@ -307,8 +307,8 @@ def test_a_rerun_of_the_same_interval_asks_only_what_it_has_not_fetched(tmp_path
     assert replay.hits == {ok: 2, failing: 3}
     pull("run-4")                                                   # full refresh
     assert replay.hits == {ok: 3, failing: 4}
-    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7300", "var": 31},
-                                 interval_end, query={"th": "119;120"}) is None  # other years: another question
+    assert landing.landed_for(tmp_path / "raw", "bps", "observations", {"domain": "7300", "var": 31},
+                              query={"th": "119;120"}, since=interval_end) is None  # other years: another question
 
 
 def test_an_unchanged_refetch_counts_as_fresh(tmp_path, replay, client):
@@ -321,15 +321,15 @@ def test_an_unchanged_refetch_counts_as_fresh(tmp_path, replay, client):
     again, _, _ = land(tmp_path, client)
     assert again["status"] == "unchanged" and again["manifest_id"] == first["manifest_id"]
     assert (folder / "_manifest.json").read_bytes() == manifest_bytes
-    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
-                                 checked_after_first, query={"th": None}) is not None
-    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
-                                 datetime.now(timezone.utc), query={"th": None}) is None
+    assert landing.landed_for(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                              query={"th": None}, since=checked_after_first) is not None
+    assert landing.landed_for(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                              query={"th": None}, since=datetime.now(timezone.utc)) is None
     # a note left beside an older manifest says nothing about the partition landed since
     note = json.loads((folder / "_checked.json").read_text())
     (folder / "_checked.json").write_text(json.dumps({**note, "manifest_id": "an-older-manifest"}))
-    assert landing.fetched_since(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
-                                 checked_after_first, query={"th": None}) is None
+    assert landing.landed_for(tmp_path / "raw", "bps", "observations", {"domain": "7315", "var": 31},
+                              query={"th": None}, since=checked_after_first) is None
 
 
 def test_key_never_in_logs(tmp_path, replay, client, caplog):

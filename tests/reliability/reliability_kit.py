@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from extractors.landing import file_sha256 as file_sha  # noqa: F401 (the tests' name for it)
+
 SEED = 0
 SCALE = 40                       # below 55: the simulator serves exactly the 55 participants
 RUN_ID = "reliability_baseline"
@@ -23,14 +25,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- files and fingerprints ----------------------------------------------------------------------------
-def file_sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def mart_columns(duckdb_path: Path, float_digits: int | None = None) -> dict[str, dict[str, str]]:
     """{table: {column: digest of the column's sorted values}} for every `marts` table (read-only).
     `float_digits`: DOUBLE/FLOAT columns rounded to that many decimals first (compare data, not last bits)."""
