@@ -24,6 +24,7 @@ def landing_zone(quick: bool) -> tuple[Path, dict]:
     root = Path(tempfile.mkdtemp(prefix="smartcity-bench-national-"))
     if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the folder for a post-mortem
         atexit.register(shutil.rmtree, root, True)
+    from bench.pipeline import bps_interval_end
     from simulator.spreadsheets import write_drops
 
     env = harness.project_env(root)
@@ -33,7 +34,7 @@ def landing_zone(quick: bool) -> tuple[Path, dict]:
         print(f"   preparing a {scale}-region landing zone in {root}", flush=True)
         harness.run_child(
             "bench.pipeline:stage_extract",
-            {"run_id": "bench-setup"},
+            {"run_id": "bench-setup", "bps_fresh_since": bps_interval_end()},
             env=env,
             log_dir=root / "bench-logs",
             label="setup-extract",
