@@ -5,6 +5,9 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
+# A released DuckDB 1.x CLI in its own environment: the client analysts have, to test the served file with.
+DUCKDB_CLI_VERSION := 1.5.6
+DUCKDB_CLI := .tools/duckdb-cli/bin/duckdb
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export DO_NOT_TRACK := 1
@@ -20,7 +23,7 @@ demo: install
 test: install
 	$(BIN)/pytest
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(DUCKDB_CLI)
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -29,6 +32,10 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --frozen --quiet --python 3.11
 	touch $@
+
+$(DUCKDB_CLI): | $(VENV)/.installed
+	$(UV) venv --quiet --python 3.11 .tools/duckdb-cli
+	$(UV) pip install --quiet --python .tools/duckdb-cli/bin/python "duckdb-cli==$(DUCKDB_CLI_VERSION)"
 
 bench: install
 	$(BIN)/python -m bench.run
