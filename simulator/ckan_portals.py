@@ -4,6 +4,7 @@ organizations publishing datastore tables of indicator values as Indonesian text
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
@@ -12,7 +13,7 @@ import numpy as np
 
 from simulator.sheets import csv_bytes, xlsx_bytes
 from simulator.textfmt import id_number, slug
-from simulator.world import AS_OF, YEARS, World, stable_id
+from simulator.world import AS_OF, YEARS, World
 from smartcity import reference
 
 THEMES = ("Jumlah Penduduk Menurut Kecamatan", "Data Sekolah Dasar dan Menengah", "Jumlah Fasilitas Kesehatan",
@@ -32,6 +33,12 @@ MUARAENIM_INDICATORS = ("SE03", "SE05", "SS03", "SL01", "SG09", "SG10")
 
 def _h(*parts) -> int:
     return int.from_bytes(hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
+
+
+def stable_id(*parts: object) -> str:
+    """A deterministic version-4 UUID: CKAN's ids are UUIDs, and clients may validate them."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=16).digest()
+    return str(uuid.UUID(bytes=digest, version=4))
 
 
 def ts(dt: datetime) -> str:
@@ -65,7 +72,15 @@ class Portal:
     tables: dict[str, Table] = field(default_factory=dict)          # resource id -> datastore table
     files: dict[str, Callable[[], tuple[str, bytes | Iterator[bytes]]]] = field(default_factory=dict)
 
+    def documents(self) -> list[tuple[dict, dict]]:
+        """(package, its Solr document), built once: the catalogue never changes after it is built."""
+        if getattr(self, "_documents", None) is None:
+            from simulator.solr import package_fields
+            self._documents = [(p, package_fields(p)) for p in self.packages]
+        return self._documents
+
     def index(self) -> None:
+        self._documents = None
         self.by_id = {p["id"]: p for p in self.packages} | {p["name"]: p for p in self.packages}
         self.resources = {r["id"]: (p, r) for p in self.packages for r in p["resources"]}
         counts: dict[str, int] = {}
