@@ -12,6 +12,7 @@ class LazyGroup(click.Group):
     lazy = {
         "simulate": "simulator.cli:simulate",
         "extract": "extractors.cli:extract",
+        "report": "smartcity.report.cli:report",
     }
 
     def list_commands(self, ctx):

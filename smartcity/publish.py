@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from smartcity.report import link_report, version_report_dir
 from smartcity.settings import Settings, get_settings
 
 CURRENT_FILE = "CURRENT.json"
@@ -100,6 +101,7 @@ def publish(candidate_path: str | Path, settings: Settings | None = None, keep_v
             raise
 
         result = _serve(settings, version_id, version_path, row_counts, checksum, pg, candidate=candidate.name)
+        link_report(settings, version_id)   # no report yet: the report task writes it after the publish
         result.pruned = _prune(settings, keep_versions, keep=version_id)
         if exports:
             result.exports = export_marts(version_path, settings.exports_dir, version_id=version_id)
@@ -131,6 +133,7 @@ def rollback(settings: Settings | None = None, *, exports: bool = True,
         row_counts, checksum = marts_fingerprint(version_path)
         pg = _serve_in_postgres(version_path, postgres_dsn, "rolled back")
         result = _serve(settings, target, version_path, row_counts, checksum, pg, rolled_back_from=current_id)
+        link_report(settings, target)
         result.rolled_back_from = current_id
         _note_rollback(settings, rolled_back_from=current_id, serving=target)
         if exports:
@@ -370,6 +373,7 @@ def _prune(settings: Settings, keep_versions: int, keep: str) -> list[str]:
     doomed = [v for v in versions[:-keep_versions] if v != keep] if len(versions) > keep_versions else []
     for v in doomed:
         (settings.versions_dir / f"{v}{VERSION_SUFFIX}").unlink(missing_ok=True)
+        shutil.rmtree(version_report_dir(settings, v), ignore_errors=True)
     if doomed:
         _fsync_dir(settings.versions_dir)
     return doomed
