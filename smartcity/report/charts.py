@@ -48,14 +48,14 @@ def dimension_profile(rows: list[dict], t: dict) -> dict:
 
 def distribution(values: list[dict], group: str, title: str, t: dict) -> dict:
     return _base(values, title, height=max(160, 16 * len({v[group] for v in values})),
-                 mark={"type": "boxplot", "extent": 1.5},
+                 mark={"type": "boxplot", "extent": "min-max"},
                  encoding={"y": {"field": group, "type": "nominal", "title": None},
                            "x": {"field": "index", "type": "quantitative", "title": t["indicator_index"]}})
 
 
 def dimensions_side_by_side(values: list[dict], t: dict) -> dict:
     return _base(values, t["dimensions_side_by_side"], height=200,
-                 mark={"type": "boxplot", "extent": 1.5},
+                 mark={"type": "boxplot", "extent": "min-max"},
                  encoding={"x": {"field": "dimension", "type": "nominal", "title": None,
                                  "axis": {"labelAngle": -20}},
                            "y": {"field": "score", "type": "quantitative", "title": t["dimension_score"]},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -68,7 +69,9 @@ def _tables(con) -> set[tuple[str, str]]:
 def _rows(con, sql: str) -> list[dict]:
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    # DECIMAL columns arrive as Decimal: charts and templates need plain numbers
+    return [{k: float(v) if isinstance(v, Decimal) else v for k, v in zip(names, row, strict=True)}
+            for row in cur.fetchall()]
 
 
 def load(path: Path, version: dict) -> ReportData:

@@ -128,10 +128,12 @@ def impact(data: ReportData, t: dict) -> dict:
                        "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"),
                        "period": t["after_joining"] if r["relative_year"] >= 0 else t["before_joining"]}
                       for r in points]
+            series = [p for p in series if p["ci_low"] is not None and p["ci_high"] is not None]
             chart = c.add(charts.event_study(series, title, t)) if series else None
         else:
             series = [{"cohort": str(r.get("cohort")), "estimate": _estimate(r), "ci_low": _ci(r, "low"),
-                       "ci_high": _ci(r, "high")} for r in estimable]
+                       "ci_high": _ci(r, "high")} for r in estimable
+                      if _ci(r, "low") is not None and _ci(r, "high") is not None]
             chart = c.add(charts.estimates_by_cohort(series, title, t)) if series else None
         table = [{"cohort": r.get("cohort") or r.get("cohort_year"), "relative_year": r.get("relative_year"),
                   "estimate": _estimate(r), "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"),
@@ -165,7 +167,7 @@ def _estimate(row: dict):
 
 
 def _ci(row: dict, side: str):
-    for key in (f"ci_{side}", f"ci_{side}er"):
+    for key in (f"ci_{side}", {"low": "ci_lower", "high": "ci_upper"}[side]):
         if row.get(key) is not None:
             return float(row[key])
     return None

@@ -85,27 +85,26 @@ def test_every_region_has_a_scorecard_that_links_back(served):
     assert report.bytes < 50_000_000
 
 
-def test_musi_rawas_scorecard_shows_the_marts_values(served):
-    settings, _, report = served
-    page = _parse(report.path / "regions" / f"{MUSI_RAWAS}.html")
+def _check_scorecard(settings: Settings, report_path: Path, code: str) -> Figures:
+    """The scorecard of `code` shows the marts' values: index and ranks of the latest year, every
+    evaluation component and index, every program's budget realisation, the joining year."""
+    page = _parse(report_path / "regions" / f"{code}.html")
     figures = {f["k"]: f["v"] for f in page.figures if f["year"] is None and f["item"] is None}
     year = max(y for (y,) in _marts(settings, "select year from marts.fct_smart_city_index "
                                               "where indicator_index is not null"))
     (index, rank, rank_province, rank_peer), = _marts(settings, f"""
         select indicator_index, indicator_rank_national, indicator_rank_in_province, indicator_rank_in_peer_group
-        from marts.fct_smart_city_index where region_code = '{MUSI_RAWAS}' and year = {year}""")
+        from marts.fct_smart_city_index where region_code = '{code}' and year = {year}""")
     assert float(figures["indicator_index"]) == pytest.approx(index)
     assert int(figures["indicator_rank_national"]) == rank
     assert int(figures["indicator_rank_in_province"]) == rank_province
     assert int(figures["indicator_rank_in_peer_group"]) == rank_peer
 
-    (cohort,), = _marts(settings, f"select cohort_year from marts.dim_region where region_code = '{MUSI_RAWAS}'")
-    assert cohort == 2022    # the brief: Musi Rawas joined in 2022
-    assert page.attrs_seen["participation"]["data-cohort"] == "2022"
+    (cohort,), = _marts(settings, f"select cohort_year from marts.dim_region where region_code = '{code}'")
+    assert page.attrs_seen["participation"]["data-cohort"] == ("" if cohort is None else str(cohort))
 
     scores = _marts(settings, f"""select year, baseline_score, output_score, outcome_score, impact_score,
-        quick_win_score, evaluation_index from marts.fct_evaluation_score where region_code = '{MUSI_RAWAS}'""")
-    assert scores, "16.05 is an evaluated participant"
+        quick_win_score, evaluation_index from marts.fct_evaluation_score where region_code = '{code}'""")
     shown = {(int(f["year"]), f["k"]): f["v"] for f in page.figures if f["year"]}
     for year_, *values in scores:
         for name, value in zip(("Baseline", "Output", "Outcome", "Impact", "Quick Win", "evaluation_index"), values,
@@ -113,11 +112,30 @@ def test_musi_rawas_scorecard_shows_the_marts_values(served):
             assert (float(shown[year_, name]) if shown[year_, name] else None) == pytest.approx(value)
 
     programs = dict(_marts(settings, f"""select item_id, realisation_pct from marts.fct_program_progress
-                                       where region_code = '{MUSI_RAWAS}'"""))
+                                       where region_code = '{code}'"""))
     shown_programs = {f["item"]: f["v"] for f in page.figures if f["k"] == "realisation_pct"}
-    assert programs and set(shown_programs) == set(programs)
+    assert set(shown_programs) == set(programs)
     for item, pct in programs.items():
         assert (float(shown_programs[item]) if shown_programs[item] else None) == pytest.approx(pct)
+    return page
+
+
+def test_musi_rawas_scorecard_shows_the_marts_values(served):
+    settings, _, report = served
+    _check_scorecard(settings, report.path, MUSI_RAWAS)
+    (cohort,), = _marts(settings, f"select cohort_year from marts.dim_region where region_code = '{MUSI_RAWAS}'")
+    assert cohort == 2022    # the brief: Musi Rawas joined in 2022
+
+
+def test_an_evaluated_participants_scorecard_shows_components_and_programs(served):
+    settings, _, report = served
+    rows = _marts(settings, """select e.region_code from marts.fct_evaluation_score e
+                               join marts.fct_program_progress p using (region_code)
+                               group by 1 order by count(distinct e.year) desc, 1 limit 1""")
+    assert rows, "the landing has evaluated participants with programs"
+    page = _check_scorecard(settings, report.path, rows[0][0])
+    assert any(f["k"] == "Baseline" for f in page.figures)
+    assert any(f["k"] == "realisation_pct" for f in page.figures)
 
 
 def test_no_page_names_a_network_address(served):
