@@ -145,7 +145,9 @@ def impact(data: ReportData, t: dict) -> dict:
                  or "relative_year" not in cols]
         flagged = any(bool(r.get("pre_trend_flag") or r.get("is_pre_trend_flagged")) for r in rows)
         cohorts = sorted({str(r.get("cohort") or r.get("cohort_year")) for r in rows})
-        caveats = [t["hidden_caveat"].format(n=hidden[k]) + f" ({t['cohort']} {k})" for k in cohorts if k in hidden]
+        bounded = [k for k in cohorts if k in hidden]
+        caveats = ([t["hidden_caveat"].format(n=max(hidden[k] for k in bounded)) + " (" + t["cohort"] + " "
+                    + ", ".join(f"{k}: {hidden[k]}" for k in bounded) + ")"] if bounded else [])
         sections.append({"code": code, "title": title, "unit": meta.get("unit") or rows[0].get("unit"),
                          "direction": meta.get("direction") or rows[0].get("direction"), "chart": chart,
                          "table": table, "flagged": flagged, "caveats": caveats,
