@@ -25,6 +25,7 @@ BENCHMARKS = {
     "gx": "bench.gx",
     "publish": "bench.publish",
     "dag_parse": "bench.dag_parse",
+    "report": "bench.report",
 }
 RESULTS_JSON = harness.BENCH_DIR / "results.json"
 RESULTS_MD = harness.BENCH_DIR / "results.md"
