@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from extractors import landing
 from extractors.connections import get_connection
+from extractors.cursors import future_cursor
 from extractors.errors import (
     CkanError,
     CkanNotAuthorized,
@@ -28,7 +29,7 @@ from extractors.errors import (
     CkanValidationError,
     ExtractError,
 )
-from extractors.http import HttpClient, default_client, host_of
+from extractors.http import HttpClient, default_client, origin_of
 from extractors.parallel import checked_pages
 from extractors.secrets import get_logger
 
@@ -102,8 +103,10 @@ class CkanClient:
         self.http = http or default_client()
         self.api_key = api_key
         self.row_cap = row_cap
-        site_host = urlsplit(self.site_url)
-        self.allow_hosts = {host_of(self.site_url), site_host.hostname} | set(allow_hosts or ())
+        # the portal's own origin (scheme, host and port) plus the configured file hosts; a bare host in
+        # `allow_hosts` means its default ports only (extractors.http.parse_origins)
+        self.allow_hosts = {f"{origin[0]}://{origin[1]}:{origin[2]}" for origin in [origin_of(self.site_url)]} \
+            | set(allow_hosts or ())
         self.api_prefix = api_prefix
 
     @classmethod
@@ -214,10 +217,13 @@ class CkanClient:
         url = resource.get("url") or ""
         if not url:
             raise ExtractError(f"resource {resource.get('id')} has no url")
-        name = Path(urlsplit(url).path).name or f"{resource.get('id')}.bin"
-        dest = Path(dest_dir) / f"{resource.get('id')}-{name}"
+        # both parts are the portal's choice: `../../x` or `/abs/x` must not leave dest_dir (landing owns names)
+        name = Path(urlsplit(url).path).name or "resource.bin"
+        dest = landing.contained(dest_dir, landing.safe_filename(f"{resource.get('id')}-{name}"))
+        # the API token belongs to the portal: a resource on another (allowed) host is fetched without it
+        headers = self._headers if origin_of(url) == origin_of(self.site_url) else None
         result = self.http.download(url, dest, max_bytes=max_bytes, allowed_hosts=self.allow_hosts,
-                                    headers=self._headers, trace=trace).to_dict()
+                                    headers=headers, trace=trace).to_dict()
         declared_format = (resource.get("format") or "").strip().lower()
         declared_mime = (resource.get("mimetype") or "").strip().lower()
         sniffed = result["sniffed"]
@@ -278,7 +284,8 @@ def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = _AU
         newest = since
         for pkg in client.package_search(organization=organization, since=since, trace=part.requests):
             modified = pkg.get("metadata_modified")
-            if modified and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
+            if modified and not future_cursor(modified, f"ckan {portal} package {pkg.get('id')}") \
+                    and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
                 newest = modified
             part.write([package_row(portal, pkg)])
         part.cursor = newest  # the next run asks for what changed after this

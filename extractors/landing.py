@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -41,14 +42,50 @@ def _iso(ts: datetime) -> str:
     return ts.isoformat().replace("+00:00", "Z")
 
 
+NAME_MAX_BYTES = 255  # NAME_MAX of ext4/xfs/overlayfs: one longer path component fails with ENAMETOOLONG
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _fit_name(text: str, limit: int = NAME_MAX_BYTES) -> str:
+    """`text` cut to `limit` UTF-8 bytes, a digest of the whole name kept at the end so two long names
+    that share a prefix stay two names (and the suffix, e.g. `.xlsx`, survives)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    ext = f".{ext}" if dot and len(ext.encode("utf-8")) <= 16 else ""
+    tag = "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    room = limit - len(tag.encode()) - len(ext.encode("utf-8"))
+    head = text[: len(text) - len(ext)].encode("utf-8")[:room].decode("utf-8", "ignore")
+    return head + tag + ext
+
+
 def safe_value(value: Any) -> str:
-    """A partition value usable as a folder name (`/` and `=` would break the hive layout)."""
+    """A partition value usable as a folder name (`/` and `=` would break the hive layout; a name over
+    255 bytes would fail every run)."""
     text = str(value)
     for bad in ("/", "\\", "=", "\x00"):
         text = text.replace(bad, "_")
     if text in ("", ".", ".."):
         raise ValueError(f"unusable partition value {value!r}")
-    return text
+    return _fit_name(text)
+
+
+def safe_filename(name: str, fallback: str = "file") -> str:
+    """One path component from text a source chose (a CKAN resource id, a URL basename): separators,
+    control characters and leading dots are replaced, so `../../x` or `/abs/x` stays inside the folder
+    it is joined to; long names are shortened to what the file system takes."""
+    text = _CONTROL.sub("_", str(name or "")).replace("/", "_").replace("\\", "_")
+    text = text.lstrip(".") or fallback  # no '..', no hidden files the drop scan would skip
+    return _fit_name(text)
+
+
+def contained(folder: Path | str, name: str) -> Path:
+    """`folder/name` after checking that it really is inside `folder` (belt and braces for safe_filename)."""
+    base = Path(folder).resolve()
+    target = (base / name).resolve()
+    if target.parent != base:
+        raise ValueError(f"file name {name!r} escapes {folder}")
+    return target
 
 
 def partition_path(partition: Mapping[str, Any]) -> str:
