@@ -39,6 +39,6 @@ def future_cursor(value, where: str, now: datetime | None = None) -> bool:
     now = now or datetime.now(timezone.utc)
     if when is None or when <= now + FUTURE_TOLERANCE:
         return False
-    log.warning("%s: cursor value %s is in the future (beyond %s of tolerance); refused, the cursor "
-                "stays where it was", where, value, FUTURE_TOLERANCE)
+    log.warning("%s: cursor value %s is in the future (beyond %g h of tolerance); refused, the cursor "
+                "stays where it was", where, value, FUTURE_TOLERANCE.total_seconds() / 3600)
     return True

@@ -397,7 +397,7 @@ class HttpClient:
             raise DownloadTooLargeError(f"{host}: resource is {int(declared)} bytes, cap is {max_bytes}",
                                         host=host, url=url)
         digest, size, head = hashlib.sha256(), 0, b""
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name[:100]}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
                 for chunk in _chunks(response, chunk_size, host, url, watchdog):
@@ -473,11 +473,14 @@ def parse_json_response(response: requests.Response, *, error_json_ok: bool = Fa
         return msgspec.json.decode(body)  # several times faster than json.loads on 1000-package pages
     except msgspec.DecodeError:
         pass  # non-strict JSON (NaN) or a broken body: json says which, and where it breaks
+    except RecursionError:
+        # a page nested that deep is hostile or broken, never data: a clear, non-retried error naming
+        # the host instead of a bare RecursionError (json.loads below would recurse just the same)
+        raise ExtractError(f"{host} answered JSON nested too deeply ({len(body)} bytes)", host=host,
+                           url=url) from None
     try:
         payload = json.loads(body)
     except RecursionError:
-        # msgspec stops at depth 1000; json recurses until Python's limit. A page nested that deep is
-        # hostile or broken, never data: a clear, non-retried error instead of a bare RecursionError
         raise ExtractError(f"{host} answered JSON nested too deeply ({len(body)} bytes)", host=host,
                            url=url) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

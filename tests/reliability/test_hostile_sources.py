@@ -1,0 +1,215 @@
+"""Hostile sources (issue 15): the corpus of attacks from outside, each played by a small malicious server
+on loopback (real HTTP, hostile_kit.py) or a crafted file, with the layer that stops it. Each attack fails
+with one clear line naming the source and the reason, and nothing half-written lands.
+
+| attack                                                     | stopped by                                  | test |
+|------------------------------------------------------------|---------------------------------------------|------|
+| H1 resource id `../../x`, `/abs/x` (path traversal)        | landing.safe_filename / landing.contained   | test_download_names_cannot_leave_the_folder |
+| H2 secrets and data in the image                            | .dockerignore                               | tests/deploy/test_dockerignore.py |
+| H3 Link rel=next to another host (bearer token)             | regency client (same-origin next links)     | test_link_next_to_another_host_is_refused_without_the_token |
+| H3 redirect with X-Api-Key header auth                      | http.get (same-origin redirects only)       | test_api_redirect_to_another_host_does_not_forward_the_key |
+| H3 download redirect to another allowed host                | http.download (credentials to first origin) | test_download_redirect_drops_credentials |
+| H4 NUL / control characters in source text                  | dbt staging (macro clean_text)              | test_nul_in_source_text_still_publishes_to_postgres (tests/publish/test_postgres_marts.py) |
+| H5 publish as a non-superuser owner (no CREATEROLE)         | smartcity.postgres.ensure_bi_reader + init  | tests/publish/test_postgres_marts.py::test_publish_as_non_superuser_owner |
+| M6 other port of an allowed host (SSRF)                     | http.download allowlist (scheme+host+port)  | test_download_allowlist_holds_ports |
+| M7 2 GB JSON answer / 1 MB gzip expanding to 1 GiB          | http.get size cap (decompressed)            | test_huge_json_answer_is_capped_once, test_gzip_bomb_is_capped |
+| M8 XLSX bomb (cell at XFD1048576, huge merged range)        | spreadsheet.read_xlsx caps                  | test_xlsx_bombs_are_refused_quickly |
+| M9 slowloris (one byte every few seconds)                   | http overall deadline (watchdog)            | test_slow_drip_hits_the_deadline, test_slow_drip_download_hits_the_deadline |
+| M10 package id `<img onerror=...>` in Data Docs             | expectations.runner (escaped before GX)     | tests/expectations: test_data_docs_escape_source_text |
+| M11 metadata_modified in 2099 (CKAN), updated_at (regency)  | extractors.cursors.future_cursor            | test_poisoned_ckan_cursor_is_refused, test_poisoned_regency_cursor_is_refused |
+| M12 drop file name / resource name over 255 bytes           | landing.safe_value / safe_filename          | test_long_drop_file_name_lands, test_download_names_cannot_leave_the_folder |
+| M13 bi_reader idle transaction, PUBLIC CONNECT/TEMP         | smartcity.postgres.ensure_bi_reader         | tests/publish/test_postgres_marts.py::test_bi_reader_limits |
+| L error body / HTML title cut before redaction              | http._raise_for_status / _html_title        | test_secret_straddling_the_cut_is_redacted |
+| L API redirect to any host; manifest keeps the first URL    | http.get (same origin, every hop traced)    | test_api_redirect_same_host_is_traced |
+| L deeply nested JSON (bare RecursionError)                  | http.parse_json_response                    | test_deeply_nested_json_is_a_clear_error |
+| L symlink in the drop folder                                | spreadsheet.extract_drop_folder             | test_drop_folder_symlinks_are_not_followed |
+| L file mixing UTF-8 and cp1252                              | spreadsheet.decode_text (per line)          | test_mixed_encoding_is_decoded_per_line |
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hostile_kit import (drip_route, endless_route, gzip_bomb, gzip_route, hostile_server, json_route,
+                         redirect_route, send)
+
+from extractors import ckan, regency
+from extractors.errors import (ExtractError, HostNotAllowedError, ResponseTooLargeError, TransportError,
+                               UpstreamHTTPError)
+from extractors.http import HttpClient, make_retry
+
+pytestmark = [pytest.mark.reliability]
+
+TOKEN = "tok-hostile-0123456789abcdef"
+
+
+@pytest.fixture
+def http():
+    return HttpClient(max_per_host=2, timeout=(2, 5), retry=make_retry(total=2, backoff_factor=0.01),
+                      body_attempts=2, max_json_bytes=1 << 20, api_deadline_s=1.5, download_deadline_s=1.5)
+
+
+@pytest.fixture
+def evil():
+    with hostile_server() as server:
+        yield server
+
+
+@pytest.fixture
+def other():
+    with hostile_server() as server:
+        yield server
+
+
+# --- H1, M12: names the portal chooses ------------------------------------------------------------------
+@pytest.mark.parametrize("resource_id", ["../../escaped", "/tmp/abs-escaped", "..", "x" * 300])
+def test_download_names_cannot_leave_the_folder(tmp_path, evil, http, resource_id):
+    evil.routes["/files/data.csv"] = lambda h: send(h, 200, b"a,b\n1,2\n", "text/csv")
+    client = ckan.CkanClient(f"{evil.base}/ckan", portal="evil", http=http)
+    dest = tmp_path / "deep" / "drop"
+    out = client.download_resource({"id": resource_id, "url": f"{evil.base}/files/data.csv"}, dest)
+    landed = Path(out["path"])
+    assert landed.parent == dest.resolve() and landed.read_bytes() == b"a,b\n1,2\n"
+    assert len(landed.name.encode()) <= 255
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [landed.name]
+
+
+# --- H3: credentials stay with the configured host ------------------------------------------------------
+def _system(auth="bearer", paging="link-header", **entity):
+    ent = regency.Entity(name="items", path="items", paging=paging, size_param=None, **entity)
+    return regency.System(name="evil", connection="x", auth=auth, auth_header="X-Api-Key",
+                          entities={"items": ent})
+
+
+def test_link_next_to_another_host_is_refused_without_the_token(evil, other, http):
+    evil.routes["/api/items"] = json_route({"data": [{"id": 1}]},
+                                           headers={"Link": f'<{other.base}/steal>; rel="next"'})
+    other.routes["/steal"] = json_route({"data": [{"id": 2}]})
+    system = _system()
+    client = regency.RegencyClient(system, f"{evil.base}/api", token=TOKEN, http=http)
+    with pytest.raises(ExtractError, match=r"regency evil/items: Link rel=next points at another server"):
+        list(client.records(system.entities["items"]))
+    assert other.requests == []
+    assert TOKEN in evil.headers_seen("/api/items")[0]["authorization"]
+
+
+def test_api_redirect_to_another_host_does_not_forward_the_key(evil, other, http):
+    evil.routes["/api/items"] = redirect_route(f"{other.base}/steal")
+    other.routes["/steal"] = json_route({"data": []})
+    system = _system(auth="header", paging="page")
+    client = regency.RegencyClient(system, f"{evil.base}/api", token=TOKEN, http=http)
+    with pytest.raises(HostNotAllowedError, match="redirect to another server .* refused"):
+        list(client.records(system.entities["items"]))
+    assert other.requests == []
+
+
+def test_download_redirect_drops_credentials(tmp_path, evil, other, http):
+    evil.routes["/files/x.csv"] = redirect_route(f"{other.base}/x.csv")
+    other.routes["/x.csv"] = lambda h: send(h, 200, b"a\n1\n", "text/csv")
+    client = ckan.CkanClient(f"{evil.base}/ckan", portal="evil", http=http, api_key=TOKEN,
+                             allow_hosts={other.base})
+    client.download_resource({"id": "r1", "url": f"{evil.base}/files/x.csv"}, tmp_path)
+    assert evil.headers_seen("/files/x.csv")[0]["authorization"] == TOKEN
+    assert "authorization" not in other.headers_seen("/x.csv")[0]
+
+
+# --- M6: the allowlist is scheme + host + port ----------------------------------------------------------
+def test_download_allowlist_holds_ports(tmp_path, evil, other, http):
+    other.routes["/admin"] = lambda h: send(h, 200, b"internal admin page", "text/plain")
+    client = ckan.CkanClient(f"{evil.base}/ckan", portal="evil", http=http,
+                             allow_hosts={"127.0.0.1"})  # a bare host: its default ports only
+    with pytest.raises(HostNotAllowedError) as err:
+        client.download_resource({"id": "r1", "url": f"{other.base}/admin"}, tmp_path)
+    assert other.requests == []  # never connected: the message cannot tell open ports from closed ones
+    assert "not on the download allowlist" in str(err.value)
+    assert not list(tmp_path.iterdir())
+
+
+# --- M7: size caps (decompressed) -----------------------------------------------------------------------
+def test_huge_json_answer_is_capped_once(evil, http):
+    evil.routes["/api"] = endless_route()
+    started = time.monotonic()
+    with pytest.raises(ResponseTooLargeError, match=r"127\.0\.0\.1:\d+: answer passed the 1048576-byte cap"):
+        http.get_json(f"{evil.base}/api")
+    assert time.monotonic() - started < 5
+    assert len(evil.requests) == 1  # a cap is not a transient fault: not retried
+
+
+def test_gzip_bomb_is_capped(evil, http):
+    bomb = gzip_bomb(64 << 20)  # ~64 KB on the wire, 64 MiB expanded
+    assert len(bomb) < 100_000
+    evil.routes["/api"] = gzip_route(bomb)
+    with pytest.raises(ResponseTooLargeError, match="decompressed"):
+        http.get_json(f"{evil.base}/api")
+    assert len(evil.requests) == 1
+
+
+# --- M9: slowloris --------------------------------------------------------------------------------------
+def test_slow_drip_hits_the_deadline(evil, http):
+    evil.routes["/api"] = drip_route(every_s=0.1)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"no complete answer within the 1.5 s deadline"):
+        http.get_json(f"{evil.base}/api")
+    assert time.monotonic() - started < 4
+
+
+def test_slow_drip_download_hits_the_deadline(tmp_path, evil, http):
+    evil.routes["/f.csv"] = drip_route(every_s=0.1, content_type="text/csv")
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="deadline"):
+        http.download(f"{evil.base}/f.csv", tmp_path / "f.csv", max_bytes=1 << 20)
+    assert time.monotonic() - started < 4
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+# --- M11: cursor poisoning ------------------------------------------------------------------------------
+def test_poisoned_ckan_cursor_is_refused(tmp_path, evil, http, caplog):
+    packages = [{"id": "good", "metadata_modified": "2025-03-01T10:00:00.000001"},
+                {"id": "poison", "metadata_modified": "2099-01-01T00:00:00"}]
+    evil.routes["/ckan/api/3/action/package_search"] = json_route(
+        {"success": True, "result": {"count": 2, "results": packages}})
+    client = ckan.CkanClient(f"{evil.base}/ckan", portal="evil", http=http)
+    out = ckan.extract_portal(tmp_path, "evil", "run1", since=None, client=client)
+    assert out["row_count"] == 2  # the package itself lands
+    assert out["cursor"] == "2025-03-01T10:00:00.000001"
+    assert "ckan evil package poison: cursor value 2099-01-01T00:00:00 is in the future" in caplog.text
+
+
+def test_poisoned_regency_cursor_is_refused(tmp_path, evil, http, caplog):
+    rows = [{"id": 1, "updated_at": "2025-02-01T00:00:00Z"}, {"id": 2, "updated_at": "2099-12-31T00:00:00Z"}]
+    evil.routes["/api/items"] = lambda h: json_route({"data": rows if "page=1" in h.path else []})(h)
+    system = _system(paging="page", cursor_field="updated_at", since_param="updated_since")
+    client = regency.RegencyClient(system, f"{evil.base}/api", token=TOKEN, http=http)
+    out = regency.extract_entity(tmp_path, client, system.entities["items"], "run1")
+    assert out["row_count"] == 2 and out["cursor"] == "2025-02-01T00:00:00Z"
+    assert "regency evil/items: cursor value 2099-12-31T00:00:00Z is in the future" in caplog.text
+
+
+# --- Low ------------------------------------------------------------------------------------------------
+def test_secret_straddling_the_cut_is_redacted(evil, http):
+    from extractors.secrets import register
+
+    secret = "straddle-secret-0123456789abcdef"
+    register(secret)
+    evil.routes["/api"] = json_route(("e" * 190 + secret).encode(), status=400)
+    evil.routes["/page"] = lambda h: send(h, 500, f"<html><title>{'t' * 110}{secret}</title></html>".encode(),
+                                          "text/html")
+    for path in ("/api", "/page"):
+        with pytest.raises(ExtractError) as err:
+            http.get_json(f"{evil.base}{path}")
+        assert secret[:8] not in str(err.value), str(err.value)
+
+
+def test_api_redirect_same_host_is_traced(evil, http):
+    evil.routes["/old"] = redirect_route("/new")
+    evil.routes["/new"] = json_route({"ok": True})
+    trace: list = []
+    assert http.get_json(f"{evil.base}/old", trace=trace) == {"ok": True}
+    assert [t.rsplit("/", 1)[1] for t in trace] == ["old", "new"]  # the manifest names what answered
+
+
+def test_deeply_nested_json_is_a_clear_error(evil, http):
+    evil.routes["/api"] = json_route(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(ExtractError, match=r"127\.0\.0\.1:\d+ answered JSON nested too deeply"):
+        http.get_json(f"{evil.base}/api")
