@@ -213,3 +213,51 @@ def test_deeply_nested_json_is_a_clear_error(evil, http):
     evil.routes["/api"] = json_route(b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(ExtractError, match=r"127\.0\.0\.1:\d+ answered JSON nested too deeply"):
         http.get_json(f"{evil.base}/api")
+
+
+# --- H4: one NUL must not block every publish -----------------------------------------------------------
+@pytest.mark.postgres
+def test_nul_in_source_text_still_publishes_to_postgres(baseline, tmp_path_factory, postgres_dsn):
+    import uuid
+
+    import duckdb
+    import psycopg
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from psycopg.conninfo import make_conninfo
+    from reliability_kit import clone_root
+
+    from smartcity import pipeline
+    from smartcity.postgres import publish_marts_to_postgres
+    from smartcity.settings import relocated
+
+    root = tmp_path_factory.mktemp("nul_corpus")
+    clone_root(baseline.root, root)
+    packages = next((root / "data" / "raw").glob("ckan/packages/*/*/data.parquet"))
+    table = pq.read_table(packages)
+    rows = table.to_pylist()
+    rows[0].update(organization_name="dinas-antah-berantah", organization_title="Dinas\x00 Antah\x07 Berantah\x1b")
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), packages)
+    mp = pytest.MonkeyPatch()
+    for key, value in relocated(root).items():
+        mp.setenv(key, value)
+    try:
+        candidate = pipeline.build_candidate("nul_corpus")["candidate"]
+    finally:
+        mp.undo()
+    con = duckdb.connect(candidate, read_only=True)
+    try:
+        names = [r[0] for r in con.execute("select key_name from marts.fct_unresolved_rows "
+                                           "where key_code = 'dinas-antah-berantah'").fetchall()]
+    finally:
+        con.close()
+    assert names == ["Dinas Antah Berantah"]  # cleaned once, at staging
+    db = f"smartcity_nul_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'create database "{db}"')
+    try:
+        result = publish_marts_to_postgres(candidate, make_conninfo(postgres_dsn, dbname=db), "pw")
+        assert result["tables"]["fct_unresolved_rows"] > 0
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{db}" with (force)')
