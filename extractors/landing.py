@@ -89,7 +89,7 @@ def contained(folder: Path | str, name: str) -> Path:
 
 
 def partition_path(partition: Mapping[str, Any]) -> str:
-    return "/".join(f"{k}={safe_value(v)}" for k, v in partition.items())
+    return "/".join(_fit_name(f"{k}={safe_value(v)}") for k, v in partition.items())
 
 
 def _stringify(value: Any) -> str | None:
@@ -404,7 +404,7 @@ def last_cursor(raw_dir: Path | str, source: str, dataset: str, match: Mapping[s
 
 
 def quarantine_path(quarantine_dir: Path | str, source: str, dataset: str, name: str) -> Path:
-    return Path(quarantine_dir) / source / dataset / f"{safe_value(name)}.parquet"
+    return Path(quarantine_dir) / source / dataset / _fit_name(f"{safe_value(name)}.parquet")
 
 
 def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name: str, rows: list[dict],
@@ -425,7 +425,7 @@ def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name
         [{**{c: redact(_stringify(r.get(c))) if r.get(c) is not None else None for c in columns},
           "_run_id": run_id, "_quarantined_at": now} for r in rows], schema=schema)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:100]}.")
     os.close(fd)
     try:
         pq.write_table(table, tmp)

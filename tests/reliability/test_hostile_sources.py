@@ -261,3 +261,95 @@ def test_nul_in_source_text_still_publishes_to_postgres(baseline, tmp_path_facto
     finally:
         with psycopg.connect(postgres_dsn, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{db}" with (force)')
+
+
+# --- M8, M12, Low: spreadsheet drops --------------------------------------------------------------------
+GOOD_CSV = "Kabupaten/Kota,2023\nKota Kediri,\"1.500\"\n"
+
+
+def _drop_folder(tmp_path, files: dict):
+    drop = tmp_path / "drop"
+    drop.mkdir(exist_ok=True)
+    for name, content in files.items():
+        (drop / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    (drop / "ipm-SE05.csv").write_text(GOOD_CSV, encoding="utf-8")  # the good file beside the hostile one
+    return drop
+
+
+def _run_drops(tmp_path, drop):
+    from extractors import spreadsheet
+
+    started = time.monotonic()
+    out = spreadsheet.extract_drop_folder(drop, tmp_path / "raw", tmp_path / "q", "run1")
+    by_file = {s["file"]: s for s in out}
+    assert by_file["ipm-SE05.csv"]["row_count"] == 1  # the rest of the drop goes on
+    return by_file, time.monotonic() - started
+
+
+def _xlsx_bytes(tmp_path, patch=None, far_cell=False) -> bytes:
+    """A small valid drop workbook; `far_cell` adds one cell at XFD1048576; `patch(sheet_xml) -> xml`
+    rewrites the sheet XML (openpyxl itself would expand a huge merged range while writing it)."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in [["Kabupaten/Kota", "2023"], ["Kota Kediri", 1500]]:
+        ws.append(row)
+    if far_cell:
+        ws["XFD1048576"] = 1
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    if patch is None:
+        return plain.read_bytes()
+    out = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = patch(data.decode()).encode()
+            dst.writestr(item, data)
+    return out.read_bytes()
+
+
+def test_xlsx_bombs_are_refused_quickly(tmp_path):
+    merged = _xlsx_bytes(tmp_path, patch=lambda xml: xml.replace(
+        "</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="C3:XFD1048576"/></mergeCells>'))
+    far = _xlsx_bytes(tmp_path, far_cell=True)
+    assert len(far) < 10_000 and len(merged) < 10_000
+    drop = _drop_folder(tmp_path, {"far-cell-SE05.xlsx": far, "merged-SE05.xlsx": merged})
+    by_file, seconds = _run_drops(tmp_path, drop)
+    assert seconds < 20
+    assert by_file["far-cell-SE05.xlsx"]["status"] == "failed"
+    assert "1048576 rows x 16384 columns" in by_file["far-cell-SE05.xlsx"]["error"]
+    assert by_file["merged-SE05.xlsx"]["status"] == "failed"
+    assert "merges more than" in by_file["merged-SE05.xlsx"]["error"]
+
+
+def test_long_drop_file_name_lands(tmp_path):
+    # the disk takes a 255-byte name, but not `file=<name>` (partition) nor `<name>.parquet` (quarantine)
+    long_name = ("Persentase_penduduk_miskin_" + "sangat_panjang_" * 20)[:246] + "SE05.csv"
+    assert len(long_name.encode()) > 250
+    drop = _drop_folder(tmp_path, {long_name: GOOD_CSV})
+    by_file, _ = _run_drops(tmp_path, drop)
+    assert by_file[long_name]["status"] == "success" and by_file[long_name]["row_count"] == 1
+
+
+def test_drop_folder_symlinks_are_not_followed(tmp_path):
+    secret = tmp_path / "outside" / "secret-SE05.csv"
+    secret.parent.mkdir()
+    secret.write_text(GOOD_CSV, encoding="utf-8")
+    drop = _drop_folder(tmp_path, {})
+    (drop / "link-SE05.csv").symlink_to(secret)
+    by_file, _ = _run_drops(tmp_path, drop)
+    assert by_file["link-SE05.csv"]["status"] == "failed"
+    assert "symbolic link, not followed" in by_file["link-SE05.csv"]["error"]
+    assert not list((tmp_path / "raw").glob("spreadsheet/*/file=link-SE05.csv"))
+
+
+def test_mixed_encoding_is_decoded_per_line():
+    from extractors.spreadsheet import decode_text
+
+    data = "Kabupaten Pidie Jaya – café\n".encode("utf-8") + "Kota Banda Aceh – café\n".encode("cp1252")
+    assert decode_text(data) == "Kabupaten Pidie Jaya – café\nKota Banda Aceh – café\n"
