@@ -15,7 +15,7 @@ with one clear line naming the source and the reason, and nothing half-written l
 | M7 2 GB JSON answer / 1 MB gzip expanding to 1 GiB          | http.get size cap (decompressed)            | test_huge_json_answer_is_capped_once, test_gzip_bomb_is_capped |
 | M8 XLSX bomb (cell at XFD1048576, huge merged range)        | spreadsheet.read_xlsx caps                  | test_xlsx_bombs_are_refused_quickly |
 | M9 slowloris (one byte every few seconds)                   | http overall deadline (watchdog)            | test_slow_drip_hits_the_deadline, test_slow_drip_download_hits_the_deadline |
-| M10 package id `<img onerror=...>` in Data Docs             | expectations.runner (escaped before GX)     | tests/expectations: test_data_docs_escape_source_text |
+| M10 package id `<img onerror=...>` in Data Docs             | expectations.runner (escaped before GX)     | test_data_docs_escape_source_text |
 | M11 metadata_modified in 2099 (CKAN), updated_at (regency)  | extractors.cursors.future_cursor            | test_poisoned_ckan_cursor_is_refused, test_poisoned_regency_cursor_is_refused |
 | M12 drop file name / resource name over 255 bytes           | landing.safe_value / safe_filename          | test_long_drop_file_name_lands, test_download_names_cannot_leave_the_folder |
 | M13 bi_reader idle transaction, PUBLIC CONNECT/TEMP         | smartcity.postgres.ensure_bi_reader         | tests/publish/test_postgres_marts.py::test_bi_reader_limits |
@@ -353,3 +353,28 @@ def test_mixed_encoding_is_decoded_per_line():
 
     data = "Kabupaten Pidie Jaya – café\n".encode("utf-8") + "Kota Banda Aceh – café\n".encode("cp1252")
     assert decode_text(data) == "Kabupaten Pidie Jaya – café\nKota Banda Aceh – café\n"
+
+
+# --- M10: stored XSS in the Data Docs -------------------------------------------------------------------
+def test_data_docs_escape_source_text(tmp_path):
+    from datetime import datetime, timezone
+
+    import great_expectations as gx
+    import pandas as pd
+
+    from expectations.runner import _GXSession
+    from expectations.spec import TableSpec
+
+    xss = "<img src=x onerror=alert(document.cookie)>"
+    session = _GXSession(tmp_path, "xss", datetime.now(timezone.utc))
+    spec = TableSpec("raw_ckan", "ckan/packages", lambda df: [
+        gx.expectations.ExpectColumnValuesToBeInSet(column="package_id", value_set=["ok"]),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="title", value_set=["b"])],
+        index_columns=["package_id"])
+    outcomes = session.validate(spec, pd.DataFrame({"package_id": ["ok", xss], "title": [xss, "b"]}))
+    assert not any(o.success for o in outcomes)
+    assert any(xss in o.plain() for o in outcomes)  # the gate's own message keeps the value as it is
+    session.build_docs()
+    pages = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.html")]
+    assert any("&lt;img src=x onerror=alert(document.cookie)&gt;" in page for page in pages)
+    assert not any("<img src=x" in page for page in pages)
