@@ -25,6 +25,8 @@ import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from extractors.errors import (
@@ -132,40 +134,75 @@ def _shown(origin: tuple[str, str, int]) -> str:
     return f"{origin[0]}://{origin[1]}:{origin[2]}"
 
 
+_active = threading.local()  # the watchdog of the request this thread is making
+
+
 class _Watchdog:
     """Overall deadline of one request. The read timeout only bounds each socket read, so a server
-    dripping one byte every few seconds never trips it; when the deadline passes the watchdog shuts the
-    connection's socket, the blocked read returns, and the caller raises a TransportError."""
+    dripping one byte every few seconds (in the headers or the body) never trips it. The connection
+    registers itself with the watchdog of its thread when a request goes out (_WatchedConnection); when
+    the deadline passes the watchdog shuts that socket, the blocked read returns, and the caller raises
+    a TransportError saying so."""
 
     def __init__(self, seconds: float | None):
         self.seconds = seconds
         self.fired = False
-        self._response = None
+        self._conn = None
         self._timer = None
         if seconds:
             self._timer = threading.Timer(seconds, self._fire)
             self._timer.daemon = True
             self._timer.start()
 
-    def watch(self, response) -> None:
-        self._response = response
+    def __enter__(self) -> "_Watchdog":
+        _active.watchdog = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _active.watchdog = None
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def attach(self, conn) -> None:
+        self._conn = conn
         if self.fired:
             self._fire()
 
     def _fire(self) -> None:
         self.fired = True
-        raw = getattr(self._response, "raw", None)
-        conn = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
-        sock = getattr(conn, "sock", None)
+        sock = getattr(self._conn, "sock", None)
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+
+def _watched(cls):
+    class Watched(cls):
+        def request(self, *args, **kwargs):
+            watchdog = getattr(_active, "watchdog", None)
+            if watchdog is not None:
+                watchdog.attach(self)
+            return super().request(*args, **kwargs)
+    Watched.__name__ = f"Watched{cls.__name__}"
+    return Watched
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _watched(HTTPConnection)
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _watched(HTTPSConnection)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections report to the request's deadline watchdog."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -228,7 +265,7 @@ class HttpClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(max_per_host, 4),
+        adapter = _WatchedAdapter(pool_connections=16, pool_maxsize=max(max_per_host, 4),
                               max_retries=retry or make_retry())
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -262,8 +299,14 @@ class HttpClient:
         with self._lock:
             self.request_count += 1
         try:
-            return self.session.send(prepared, timeout=self.timeout, stream=stream,
-                                     allow_redirects=allow_redirects)
+            try:
+                return self.session.send(prepared, timeout=self.timeout, stream=stream,
+                                         allow_redirects=allow_redirects)
+            except requests.exceptions.RequestException:
+                watchdog = getattr(_active, "watchdog", None)
+                if watchdog is not None and watchdog.fired:  # the deadline cut the connection, not the server
+                    raise _deadline_error(host, prepared.url, watchdog.seconds) from None
+                raise
         except requests.exceptions.RetryError as exc:  # retries exhausted on statuses
             raise UpstreamHTTPError(f"{host}: gave up after retries ({_reason(exc)})", host=host,
                                     url=prepared.url) from None
@@ -292,19 +335,14 @@ class HttpClient:
                 raise HostNotAllowedError(
                     f"{host_of(url)}: redirect to another server ({_shown(origin_of(current))}) refused; "
                     "credentials are only sent to the configured host", host=host_of(url), url=url)
-            with self._host_slot(host):
-                watchdog = _Watchdog(self.api_deadline_s)
-                try:
-                    response = self._send(current, params=params, headers=headers, trace=trace, stream=True,
-                                          allow_redirects=False)
-                    watchdog.watch(response)
-                    with response:
-                        if response.is_redirect and "Location" in response.headers:
-                            current, params = urljoin(response.url, response.headers["Location"]), None
-                            continue
-                        response._content = self._read_capped(response, self.max_json_bytes, watchdog)
-                finally:
-                    watchdog.cancel()
+            with self._host_slot(host), _Watchdog(self.api_deadline_s) as watchdog:
+                response = self._send(current, params=params, headers=headers, trace=trace, stream=True,
+                                      allow_redirects=False)
+                with response:
+                    if response.is_redirect and "Location" in response.headers:
+                        current, params = urljoin(response.url, response.headers["Location"]), None
+                        continue
+                    response._content = self._read_capped(response, self.max_json_bytes, watchdog)
             return response
         raise UpstreamHTTPError(f"{host_of(url)}: too many redirects", host=host_of(url), url=url)
 
@@ -370,19 +408,14 @@ class HttpClient:
                                           "allowlist (scheme, host and port)", host=host, url=current)
             # credentials go to the origin the caller named, never to a server a redirect points at
             hop_headers = headers if origin == first else None
-            with self._host_slot(host):
-                watchdog = _Watchdog(self.download_deadline_s)
-                try:
-                    response = self._send(current, headers=hop_headers, stream=True, trace=trace,
-                                          allow_redirects=False)
-                    watchdog.watch(response)
-                    with response:
-                        if response.is_redirect:
-                            current = urljoin(current, response.headers["Location"])
-                            continue
-                        return self._stream_to(response, current, dest, max_bytes, chunk_size, watchdog)
-                finally:
-                    watchdog.cancel()
+            with self._host_slot(host), _Watchdog(self.download_deadline_s) as watchdog:
+                response = self._send(current, headers=hop_headers, stream=True, trace=trace,
+                                      allow_redirects=False)
+                with response:
+                    if response.is_redirect:
+                        current = urljoin(current, response.headers["Location"])
+                        continue
+                    return self._stream_to(response, current, dest, max_bytes, chunk_size, watchdog)
         raise UpstreamHTTPError(f"{host_of(url)}: too many redirects", host=host_of(url), url=url)
 
     def _stream_to(self, response, url, dest: Path, max_bytes: int, chunk_size: int,

@@ -115,3 +115,16 @@ def gzip_bomb(expanded: int) -> bytes:
 
 def gzip_route(body: bytes):
     return lambda h: send(h, 200, body, headers={"Content-Encoding": "gzip"})
+
+
+def drip_headers_route(every_s: float = 0.2, lines: int = 10_000):
+    """Slowloris in the headers: the status line, then one header byte at a time, never a blank line."""
+    def route(h):
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        h.wfile.flush()
+        for _ in range(lines):
+            for byte in b"X-Slow: y\r\n":
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(every_s)
+    return route

@@ -14,7 +14,7 @@ with one clear line naming the source and the reason, and nothing half-written l
 | M6 other port of an allowed host (SSRF)                     | http.download allowlist (scheme+host+port)  | test_download_allowlist_holds_ports |
 | M7 2 GB JSON answer / 1 MB gzip expanding to 1 GiB          | http.get size cap (decompressed)            | test_huge_json_answer_is_capped_once, test_gzip_bomb_is_capped |
 | M8 XLSX bomb (cell at XFD1048576, huge merged range)        | spreadsheet.read_xlsx caps                  | test_xlsx_bombs_are_refused_quickly |
-| M9 slowloris (one byte every few seconds)                   | http overall deadline (watchdog)            | test_slow_drip_hits_the_deadline, test_slow_drip_download_hits_the_deadline |
+| M9 slowloris (one byte every few seconds)                   | http overall deadline (watchdog)            | test_slow_drip_hits_the_deadline, test_slow_drip_in_the_headers_hits_the_deadline, test_slow_drip_download_hits_the_deadline |
 | M10 package id `<img onerror=...>` in Data Docs             | expectations.runner (escaped before GX)     | test_data_docs_escape_source_text |
 | M11 metadata_modified in 2099 (CKAN), updated_at (regency)  | extractors.cursors.future_cursor            | test_poisoned_ckan_cursor_is_refused, test_poisoned_regency_cursor_is_refused |
 | M12 drop file name / resource name over 255 bytes           | landing.safe_value / safe_filename          | test_long_drop_file_name_lands, test_download_names_cannot_leave_the_folder |
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_kit import (drip_route, endless_route, gzip_bomb, gzip_route, hostile_server, json_route,
+from hostile_kit import (drip_headers_route, drip_route, endless_route, gzip_bomb, gzip_route, hostile_server, json_route,
                          redirect_route, send)
 
 from extractors import ckan, regency
@@ -148,6 +148,14 @@ def test_gzip_bomb_is_capped(evil, http):
 # --- M9: slowloris --------------------------------------------------------------------------------------
 def test_slow_drip_hits_the_deadline(evil, http):
     evil.routes["/api"] = drip_route(every_s=0.1)
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"no complete answer within the 1.5 s deadline"):
+        http.get_json(f"{evil.base}/api")
+    assert time.monotonic() - started < 4
+
+
+def test_slow_drip_in_the_headers_hits_the_deadline(evil, http):
+    evil.routes["/api"] = drip_headers_route(every_s=0.1)
     started = time.monotonic()
     with pytest.raises(TransportError, match=r"no complete answer within the 1.5 s deadline"):
         http.get_json(f"{evil.base}/api")
