@@ -313,7 +313,8 @@ def download_resources(portal: str, dest_dir, *, packages: list[dict] | None = N
                        formats: set[str] | None = None, max_bytes: int = DEFAULT_MAX_DOWNLOAD,
                        client: CkanClient | None = None) -> list[dict]:
     """Download the resources of `packages` (default: every package) into `dest_dir`, e.g. a spreadsheet
-    drop folder. `formats` keeps resources whose declared format or sniffed kind is listed."""
+    drop folder. `formats` keeps resources whose declared format or sniffed kind is listed. A resource that
+    cannot be fetched is reported (status "failed", the reason) and the others go on."""
     client = client or CkanClient.from_env(portal)
     packages = packages if packages is not None else list(client.package_search())
     out = []
@@ -321,7 +322,11 @@ def download_resources(portal: str, dest_dir, *, packages: list[dict] | None = N
         for res in pkg.get("resources") or []:
             if formats and (res.get("format") or "").lower() not in formats:
                 continue
-            out.append(client.download_resource(res, dest_dir, max_bytes=max_bytes))
+            try:
+                out.append(client.download_resource(res, dest_dir, max_bytes=max_bytes))
+            except ExtractError as exc:  # one hostile resource (off the allowlist, too big, too slow)
+                log.warning("ckan %s resource %s: %s", portal, res.get("id"), exc)
+                out.append({"resource_id": res.get("id"), "status": "failed", "error": str(exc)})
     return out
 
 

@@ -386,3 +386,12 @@ def test_data_docs_escape_source_text(tmp_path):
     pages = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.html")]
     assert any("&lt;img src=x onerror=alert(document.cookie)&gt;" in page for page in pages)
     assert not any("<img src=x" in page for page in pages)
+
+
+def test_one_hostile_resource_does_not_stop_the_others(tmp_path, evil, other, http):
+    evil.routes["/files/good.csv"] = lambda h: send(h, 200, b"a\n1\n", "text/csv")
+    client = ckan.CkanClient(f"{evil.base}/ckan", portal="evil", http=http)
+    out = ckan.download_resources("evil", tmp_path, client=client, packages=[{"resources": [
+        {"id": "../evil", "url": f"{other.base}/internal"}, {"id": "good", "url": f"{evil.base}/files/good.csv"}]}])
+    assert out[0]["status"] == "failed" and "not on the download allowlist" in out[0]["error"]
+    assert Path(out[1]["path"]).read_bytes() == b"a\n1\n"
