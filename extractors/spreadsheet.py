@@ -506,5 +506,12 @@ def extract_drop_folder(drop_dir, raw_dir, quarantine_dir, run_id: str) -> list[
             message = str(exc) if isinstance(exc, SpreadsheetError) else \
                 f"{path.name}: {type(exc).__name__}: {redact(str(exc))[:300]}"
             log.warning("spreadsheet drop %s", message)
-            out.append({"file": path.name, "status": "failed", "error": message})
+            quarantined = None
+            try:  # the file's quarantine entry says why nothing of it landed
+                quarantined = landing.write_quarantine(
+                    quarantine_dir, SOURCE, dataset_of(path, drop_dir), path.name,
+                    [{"source_file": path.name, "reason": message}], run_id)
+            except Exception as qexc:  # noqa: BLE001 - the summary still carries the reason
+                log.warning("could not quarantine %s: %s", path.name, qexc)
+            out.append({"file": path.name, "status": "failed", "error": message, "quarantine_path": quarantined})
     return out

@@ -333,6 +333,9 @@ def test_xlsx_bombs_are_refused_quickly(tmp_path):
     assert "1048576 rows x 16384 columns" in by_file["far-cell-SE05.xlsx"]["error"]
     assert by_file["merged-SE05.xlsx"]["status"] == "failed"
     assert "merges more than" in by_file["merged-SE05.xlsx"]["error"]
+    import pyarrow.parquet as pq
+    reasons = pq.read_table(by_file["far-cell-SE05.xlsx"]["quarantine_path"]).column("reason").to_pylist()
+    assert reasons == [by_file["far-cell-SE05.xlsx"]["error"]]  # the quarantine says why
 
 
 def test_long_drop_file_name_lands(tmp_path):
