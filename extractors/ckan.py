@@ -278,6 +278,8 @@ def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = _AU
     client = client or CkanClient.from_env(portal)
     if since == _AUTO:
         since = landing.last_cursor(raw_dir, SOURCE, "packages", {"portal": portal})
+        if since and future_cursor(since, f"ckan {portal} stored cursor"):
+            since = None  # poisoned before the guard existed: a full pull heals it, no hand edit
     partition = {"portal": portal, "batch": batch_name(since)}
     with landing.PartitionWriter(raw_dir, SOURCE, "packages", partition, run_id, schema=PACKAGE_SCHEMA,
                                  cursor=since) as part:

@@ -201,6 +201,8 @@ class PartitionWriter:
         """The landed partition's manifest when it holds exactly this content (and its data file exists)."""
         landed = _read_manifest(self.final_dir)
         if (landed and landed.get("content_sha256") == content_sha256 and landed.get("row_count") == self.row_count
+                # a cursor that moved (a poisoned one refused) must be written even when the rows are equal
+                and landed.get("cursor") == json.loads(json.dumps(self.cursor, default=str))
                 and (self.final_dir / DATA_FILE).exists()):
             return landed
         return None

@@ -186,6 +186,8 @@ def extract_entity(raw_dir, client: RegencyClient, entity: Entity, run_id: str, 
     partition = {"system": system}
     dataset = entity.name
     since = None if full or not entity.since_param else landing.last_cursor(raw_dir, SOURCE, dataset, partition)
+    if since is not None and future_cursor(since, f"regency {system}/{entity.name} stored cursor"):
+        since = None  # poisoned before the guard existed: a full pull heals it, no hand edit
     existing = Path(raw_dir) / SOURCE / dataset / landing.partition_path(partition) / landing.DATA_FILE
     with landing.PartitionWriter(raw_dir, SOURCE, dataset, partition, run_id, cursor=since) as part:
         seen: set[str] = set()

@@ -182,6 +182,12 @@ def test_poisoned_ckan_cursor_is_refused(tmp_path, evil, http, caplog):
     assert out["row_count"] == 2  # the package itself lands
     assert out["cursor"] == "2025-03-01T10:00:00.000001"
     assert "ckan evil package poison: cursor value 2099-01-01T00:00:00 is in the future" in caplog.text
+    # a cursor poisoned before the guard existed heals itself: the next run pulls everything again
+    manifest = next(tmp_path.glob("ckan/packages/portal=evil/batch=*/_manifest.json"))
+    manifest.write_text(manifest.read_text().replace('"cursor": "2025-03-01T10:00:00.000001"',
+                                                     '"cursor": "2099-01-01T00:00:00"'))
+    again = ckan.extract_portal(tmp_path, "evil", "run2", client=client)
+    assert again["since"] is None and again["cursor"] == "2025-03-01T10:00:00.000001"
 
 
 def test_poisoned_regency_cursor_is_refused(tmp_path, evil, http, caplog):
