@@ -112,7 +112,9 @@ class CkanClient:
     @classmethod
     def from_env(cls, portal: str, http: HttpClient | None = None, environ=None) -> "CkanClient":
         """`AIRFLOW_CONN_SMARTCITY_CKAN_<PORTAL>`: the site root; extras `row_cap`, `allow_hosts` (comma
-        separated) and the password as API token when the portal needs one."""
+        separated origins such as `https://files.example.go.id:8443`; a bare host allows its default
+        ports only) and the password as API token when the portal needs one (sent to the portal's own
+        origin only)."""
         conn = get_connection(f"smartcity_ckan_{portal}", environ)
         extra = conn.extra
         hosts = {h.strip() for h in str(extra.get("allow_hosts", "")).split(",") if h.strip()}

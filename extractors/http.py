@@ -130,6 +130,12 @@ def parse_origins(entries) -> set[tuple[str, str, int]]:
     return out
 
 
+def _same_server(first: tuple[str, str, int], hop: tuple[str, str, int]) -> bool:
+    """A redirect target credentials may follow: the same origin, or the same host upgraded from http
+    to https on the default ports (portals redirect http:// to https://)."""
+    return hop == first or (first == ("http", hop[1], 80) and hop == ("https", first[1], 443))
+
+
 def _shown(origin: tuple[str, str, int]) -> str:
     return f"{origin[0]}://{origin[1]}:{origin[2]}"
 
@@ -331,7 +337,7 @@ class HttpClient:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             host = host_of(current)
-            if origin_of(current) != start:
+            if not _same_server(start, origin_of(current)):
                 raise HostNotAllowedError(
                     f"{host_of(url)}: redirect to another server ({_shown(origin_of(current))}) refused; "
                     "credentials are only sent to the configured host", host=host_of(url), url=url)
