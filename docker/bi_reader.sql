@@ -5,8 +5,10 @@
 -- PUBLIC loses CONNECT and TEMP, so the reader reaches only what it is granted).
 --   psql -v reader=bi_reader -v pw=... -v lockdown='airflow postgres smartcity' -f bi_reader.sql
 \set ON_ERROR_STOP on
+\o /dev/null
 select set_config('smartcity.reader', :'reader', false), set_config('smartcity.pw', :'pw', false),
        set_config('smartcity.lockdown', :'lockdown', false);
+\o
 DO $$
 DECLARE
     reader text := current_setting('smartcity.reader');
@@ -15,8 +17,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = reader) THEN
         EXECUTE format('CREATE ROLE %I LOGIN', reader);
     END IF;
-    EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS '
-                   'PASSWORD %L', reader, current_setting('smartcity.pw'));
+    -- an empty password leaves the role without one (no login until the superuser sets it)
+    EXECUTE format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS %s',
+                   reader, CASE WHEN current_setting('smartcity.pw') = '' THEN 'PASSWORD NULL'
+                                ELSE format('PASSWORD %L', current_setting('smartcity.pw')) END);
     -- read-only sessions that cannot hold the marts: a forgotten open transaction would block the publish
     EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', reader);
     EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', reader, '5min');

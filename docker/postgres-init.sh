@@ -9,7 +9,10 @@ CREATE ROLE smartcity LOGIN PASSWORD :'pw';
 CREATE DATABASE smartcity OWNER smartcity;
 SQL
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-  -v reader="${SMARTCITY_BI_READER_ROLE:-bi_reader}" -v pw="${SMARTCITY_BI_READER_PASSWORD:?set SMARTCITY_BI_READER_PASSWORD in .env}" \
+  -v reader="${SMARTCITY_BI_READER_ROLE:-bi_reader}" -v pw="${SMARTCITY_BI_READER_PASSWORD:-}" \
   -v lockdown="postgres template1 ${POSTGRES_DB:-airflow} smartcity" -f /smartcity-init/bi_reader.sql
+if [ -z "${SMARTCITY_BI_READER_PASSWORD:-}" ]; then
+  echo "SMARTCITY_BI_READER_PASSWORD is empty: the BI reader cannot log in until a password is set" >&2
+fi
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname smartcity \
   -c "GRANT CONNECT ON DATABASE smartcity TO \"${SMARTCITY_BI_READER_ROLE:-bi_reader}\""
