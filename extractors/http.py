@@ -155,6 +155,7 @@ class _Watchdog:
         self.fired = False
         self._conn = None
         self._timer = None
+        self._lock = threading.Lock()  # a finished request's pooled connection is never shut
         if seconds:
             self._timer = threading.Timer(seconds, self._fire)
             self._timer.daemon = True
@@ -168,20 +169,24 @@ class _Watchdog:
         _active.watchdog = None
         if self._timer is not None:
             self._timer.cancel()
+        with self._lock:
+            self._conn = None
 
     def attach(self, conn) -> None:
-        self._conn = conn
+        with self._lock:
+            self._conn = conn
         if self.fired:
             self._fire()
 
     def _fire(self) -> None:
-        self.fired = True
-        sock = getattr(self._conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        with self._lock:
+            self.fired = True
+            sock = getattr(self._conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
 
 def _watched(cls):
