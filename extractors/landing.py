@@ -59,10 +59,16 @@ def _fit_name(text: str, limit: int = NAME_MAX_BYTES) -> str:
     return head + tag + ext
 
 
+def valid_utf8(text: str) -> str:
+    """A file name's undecodable bytes (kept by Python as surrogates) as U+FFFD: manifests and Parquet
+    need valid UTF-8, and the name still says which file it was."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def safe_value(value: Any) -> str:
     """A partition value usable as a folder name (`/` and `=` would break the hive layout; a name over
     255 bytes would fail every run)."""
-    text = str(value)
+    text = valid_utf8(str(value))
     for bad in ("/", "\\", "=", "\x00"):
         text = text.replace(bad, "_")
     if text in ("", ".", ".."):
@@ -74,7 +80,7 @@ def safe_filename(name: str, fallback: str = "file") -> str:
     """One path component from text a source chose (a CKAN resource id, a URL basename): separators,
     control characters and leading dots are replaced, so `../../x` or `/abs/x` stays inside the folder
     it is joined to; long names are shortened to what the file system takes."""
-    text = _CONTROL.sub("_", str(name or "")).replace("/", "_").replace("\\", "_")
+    text = _CONTROL.sub("_", valid_utf8(str(name or ""))).replace("/", "_").replace("\\", "_")
     text = text.lstrip(".") or fallback  # no '..', no hidden files the drop scan would skip
     return _fit_name(text)
 

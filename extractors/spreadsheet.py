@@ -84,7 +84,7 @@ def decode_text(data: bytes) -> str:
 def read_csv(path: Path) -> list[Sheet]:
     text = decode_text(path.read_bytes())
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
-    return [Sheet(path.stem, rows)]
+    return [Sheet(landing.valid_utf8(path.stem), rows)]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -461,7 +461,7 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
     """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
     landed from the same bytes by the same parser is not read again (status "skipped")."""
     path = Path(path)
-    name = path.name
+    name = landing.valid_utf8(path.name)  # a name with undecodable bytes cannot go into Parquet or XCom
     query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
     landed = landing.landed_for(raw_dir, SOURCE, dataset, {"file": name}, query=query)
     if landed is not None:
@@ -471,9 +471,10 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
     good, bad = [], []
     for sheet in read_file(path):
         try:
-            g, b = tidy_sheet(sheet, path.name, indicator_code=indicator_code, file_context=path.stem)
+            g, b = tidy_sheet(sheet, name, indicator_code=indicator_code,
+                              file_context=landing.valid_utf8(path.stem))
         except SpreadsheetError as exc:
-            bad.append({"source_file": path.name, "sheet": sheet.name, "reason": str(exc)})
+            bad.append({"source_file": name, "sheet": sheet.name, "reason": str(exc)})
             continue
         good += g
         bad += b
@@ -494,24 +495,25 @@ def extract_drop_folder(drop_dir, raw_dir, quarantine_dir, run_id: str) -> list[
     out = []
     for path in sorted(p for p in drop_dir.rglob("*") if p.suffix.lower() in SUFFIXES
                        and not p.name.startswith((".", "~$")) and (p.is_symlink() or p.is_file())):
+        shown = landing.valid_utf8(path.name)
         if path.is_symlink() or not path.resolve().is_relative_to(root):
             # a link can point anywhere the worker can read (secrets, other drops): never followed
-            log.warning("spreadsheet drop %s: a symbolic link, not followed", path.name)
-            out.append({"file": path.name, "status": "failed", "error": f"{path.name}: a symbolic link, "
+            log.warning("spreadsheet drop %s: a symbolic link, not followed", shown)
+            out.append({"file": shown, "status": "failed", "error": f"{shown}: a symbolic link, "
                         "not followed"})
             continue
         try:
             out.append(extract_file(path, raw_dir, quarantine_dir, run_id, dataset=dataset_of(path, drop_dir)))
         except Exception as exc:  # one hostile file (a bomb, a name the disk refuses) must not stop the rest
             message = str(exc) if isinstance(exc, SpreadsheetError) else \
-                f"{path.name}: {type(exc).__name__}: {redact(str(exc))[:300]}"
+                f"{shown}: {type(exc).__name__}: {redact(str(exc))[:300]}"
             log.warning("spreadsheet drop %s", message)
             quarantined = None
             try:  # the file's quarantine entry says why nothing of it landed
                 quarantined = landing.write_quarantine(
-                    quarantine_dir, SOURCE, dataset_of(path, drop_dir), path.name,
-                    [{"source_file": path.name, "reason": message}], run_id)
+                    quarantine_dir, SOURCE, dataset_of(path, drop_dir), shown,
+                    [{"source_file": shown, "reason": message}], run_id)
             except Exception as qexc:  # noqa: BLE001 - the summary still carries the reason
-                log.warning("could not quarantine %s: %s", path.name, qexc)
-            out.append({"file": path.name, "status": "failed", "error": message, "quarantine_path": quarantined})
+                log.warning("could not quarantine %s: %s", shown, qexc)
+            out.append({"file": shown, "status": "failed", "error": message, "quarantine_path": quarantined})
     return out

@@ -24,6 +24,8 @@ with one clear line naming the source and the reason, and nothing half-written l
 | L deeply nested JSON (bare RecursionError)                  | http.parse_json_response                    | test_deeply_nested_json_is_a_clear_error |
 | L symlink in the drop folder                                | spreadsheet.extract_drop_folder             | test_drop_folder_symlinks_are_not_followed |
 | L file mixing UTF-8 and cp1252                              | spreadsheet.decode_text (per line)          | test_mixed_encoding_is_decoded_per_line |
+| drop file name with undecodable bytes                       | landing.valid_utf8                          | test_undecodable_drop_file_name_lands |
+| one failing resource among many                             | ckan.download_resources (per resource)      | test_one_hostile_resource_does_not_stop_the_others |
 """
 from __future__ import annotations
 
@@ -404,3 +406,15 @@ def test_one_hostile_resource_does_not_stop_the_others(tmp_path, evil, other, ht
         {"id": "../evil", "url": f"{other.base}/internal"}, {"id": "good", "url": f"{evil.base}/files/good.csv"}]}])
     assert out[0]["status"] == "failed" and "not on the download allowlist" in out[0]["error"]
     assert Path(out[1]["path"]).read_bytes() == b"a\n1\n"
+
+
+def test_undecodable_drop_file_name_lands(tmp_path):
+    import os
+
+    drop = _drop_folder(tmp_path, {})
+    raw_name = b"laporan-\xff\xfe-SE05.csv"  # not UTF-8: Linux allows any bytes but "/" and NUL
+    with open(os.path.join(os.fsencode(drop), raw_name), "wb") as fh:
+        fh.write(GOOD_CSV.encode())
+    by_file, _ = _run_drops(tmp_path, drop)
+    name = "laporan-\ufffd\ufffd-SE05.csv"  # named in summaries, manifests and rows as valid UTF-8
+    assert by_file[name]["status"] == "success" and by_file[name]["row_count"] == 1
