@@ -2,30 +2,79 @@
 on loopback (real HTTP, hostile_kit.py) or a crafted file, with the layer that stops it. Each attack fails
 with one clear line naming the source and the reason, and nothing half-written lands.
 
-| attack                                                     | stopped by                                  | test |
-|------------------------------------------------------------|---------------------------------------------|------|
-| H1 resource id `../../x`, `/abs/x` (path traversal)        | landing.safe_filename / landing.contained   | test_download_names_cannot_leave_the_folder |
-| H2 secrets and data in the image                            | .dockerignore                               | tests/deploy/test_dockerignore.py |
-| H3 Link rel=next to another host (bearer token)             | regency client (same-origin next links)     | test_link_next_to_another_host_is_refused_without_the_token |
-| H3 redirect with X-Api-Key header auth                      | http.get (same-origin redirects only)       | test_api_redirect_to_another_host_does_not_forward_the_key |
-| H3 download redirect to another allowed host                | http.download (credentials to first origin) | test_download_redirect_drops_credentials |
-| H4 NUL / control characters in source text                  | dbt staging (macro clean_text)              | test_nul_in_source_text_still_publishes_to_postgres (tests/publish/test_postgres_marts.py) |
-| H5 publish as a non-superuser owner (no CREATEROLE)         | smartcity.postgres.ensure_bi_reader + init  | tests/publish/test_postgres_marts.py::test_publish_as_non_superuser_owner |
-| M6 other port of an allowed host (SSRF)                     | http.download allowlist (scheme+host+port)  | test_download_allowlist_holds_ports |
-| M7 2 GB JSON answer / 1 MB gzip expanding to 1 GiB          | http.get size cap (decompressed)            | test_huge_json_answer_is_capped_once, test_gzip_bomb_is_capped |
-| M8 XLSX bomb (cell at XFD1048576, huge merged range)        | spreadsheet.read_xlsx caps                  | test_xlsx_bombs_are_refused_quickly |
-| M9 slowloris (one byte every few seconds)                   | http overall deadline (watchdog)            | test_slow_drip_hits_the_deadline, test_slow_drip_in_the_headers_hits_the_deadline, test_slow_drip_download_hits_the_deadline |
-| M10 package id `<img onerror=...>` in Data Docs             | expectations.runner (escaped before GX)     | test_data_docs_escape_source_text |
-| M11 metadata_modified in 2099 (CKAN), updated_at (regency)  | extractors.cursors.future_cursor            | test_poisoned_ckan_cursor_is_refused, test_poisoned_regency_cursor_is_refused |
-| M12 drop file name / resource name over 255 bytes           | landing.safe_value / safe_filename          | test_long_drop_file_name_lands, test_download_names_cannot_leave_the_folder |
-| M13 bi_reader idle transaction, PUBLIC CONNECT/TEMP         | smartcity.postgres.ensure_bi_reader         | tests/publish/test_postgres_marts.py::test_bi_reader_limits |
-| L error body / HTML title cut before redaction              | http._raise_for_status / _html_title        | test_secret_straddling_the_cut_is_redacted |
-| L API redirect to any host; manifest keeps the first URL    | http.get (same origin, every hop traced)    | test_api_redirect_same_host_is_traced |
-| L deeply nested JSON (bare RecursionError)                  | http.parse_json_response                    | test_deeply_nested_json_is_a_clear_error |
-| L symlink in the drop folder                                | spreadsheet.extract_drop_folder             | test_drop_folder_symlinks_are_not_followed |
-| L file mixing UTF-8 and cp1252                              | spreadsheet.decode_text (per line)          | test_mixed_encoding_is_decoded_per_line |
-| drop file name with undecodable bytes                       | landing.valid_utf8                          | test_undecodable_drop_file_name_lands |
-| one failing resource among many                             | ckan.download_resources (per resource)      | test_one_hostile_resource_does_not_stop_the_others |
+Attack -> the layer that stops it -> test(s) (docs/hostile-sources.md has the same list):
+
+- H1 resource id `../../x`, `/abs/x` (path traversal)
+    stopped by: landing.safe_filename / landing.contained
+    test: test_download_names_cannot_leave_the_folder
+- H2 secrets and data in the image
+    stopped by: .dockerignore
+    test: tests/deploy/test_dockerignore.py
+- H3 Link rel=next to another host (bearer token)
+    stopped by: regency client (same-origin next links)
+    test: test_link_next_to_another_host_is_refused_without_the_token
+- H3 redirect with X-Api-Key header auth
+    stopped by: http.get (same-origin redirects only)
+    test: test_api_redirect_to_another_host_does_not_forward_the_key
+- H3 download redirect to another allowed host
+    stopped by: http.download (credentials to first origin)
+    test: test_download_redirect_drops_credentials
+- H4 NUL / control characters in source text
+    stopped by: dbt staging (macro clean_text)
+    test: test_nul_in_source_text_still_publishes_to_postgres
+- H5 publish as a non-superuser owner (no CREATEROLE)
+    stopped by: smartcity.postgres.ensure_bi_reader + init
+    test: tests/publish/test_postgres_marts.py::test_publish_as_non_superuser_owner
+- M6 other port of an allowed host (SSRF)
+    stopped by: http.download allowlist (scheme+host+port)
+    test: test_download_allowlist_holds_ports
+- M7 2 GB JSON answer / 1 MB gzip expanding to 1 GiB
+    stopped by: http.get size cap (decompressed)
+    test: test_huge_json_answer_is_capped_once
+    test: test_gzip_bomb_is_capped
+- M8 XLSX bomb (cell at XFD1048576, huge merged range)
+    stopped by: spreadsheet.read_xlsx caps
+    test: test_xlsx_bombs_are_refused_quickly
+- M9 slowloris (one byte every few seconds)
+    stopped by: http overall deadline (watchdog)
+    test: test_slow_drip_hits_the_deadline
+    test: test_slow_drip_in_the_headers_hits_the_deadline
+    test: test_slow_drip_download_hits_the_deadline
+- M10 package id `<img onerror=...>` in Data Docs
+    stopped by: expectations.runner (escaped before GX)
+    test: test_data_docs_escape_source_text
+- M11 metadata_modified in 2099 (CKAN), updated_at (regency)
+    stopped by: extractors.cursors.future_cursor (a stored poisoned cursor heals)
+    test: test_poisoned_ckan_cursor_is_refused
+    test: test_poisoned_regency_cursor_is_refused
+- M12 drop file name / resource name over 255 bytes
+    stopped by: landing.safe_value / safe_filename
+    test: test_long_drop_file_name_lands
+    test: test_download_names_cannot_leave_the_folder
+- M13 bi_reader idle transaction, PUBLIC CONNECT/TEMP
+    stopped by: smartcity.postgres.ensure_bi_reader
+    test: tests/publish/test_postgres_marts.py::test_bi_reader_limits
+- L error body / HTML title cut before redaction
+    stopped by: http._raise_for_status / _html_title
+    test: test_secret_straddling_the_cut_is_redacted
+- L API redirect to any host; manifest keeps the first URL
+    stopped by: http.get (same origin, every hop traced)
+    test: test_api_redirect_same_host_is_traced
+- L deeply nested JSON (bare RecursionError)
+    stopped by: http.parse_json_response
+    test: test_deeply_nested_json_is_a_clear_error
+- L symlink in the drop folder
+    stopped by: spreadsheet.extract_drop_folder
+    test: test_drop_folder_symlinks_are_not_followed
+- L file mixing UTF-8 and cp1252
+    stopped by: spreadsheet.decode_text (per line)
+    test: test_mixed_encoding_is_decoded_per_line
+- drop file name with undecodable bytes
+    stopped by: landing.valid_utf8
+    test: test_undecodable_drop_file_name_lands
+- one failing resource among many
+    stopped by: ckan.download_resources (per resource)
+    test: test_one_hostile_resource_does_not_stop_the_others
 """
 from __future__ import annotations
 
@@ -33,12 +82,11 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_kit import (drip_headers_route, drip_route, endless_route, gzip_bomb, gzip_route, hostile_server, json_route,
-                         redirect_route, send)
+from hostile_kit import (drip_headers_route, drip_route, endless_route, gzip_bomb, gzip_route, hostile_server,
+                         json_route, redirect_route, send)
 
 from extractors import ckan, regency
-from extractors.errors import (ExtractError, HostNotAllowedError, ResponseTooLargeError, TransportError,
-                               UpstreamHTTPError)
+from extractors.errors import ExtractError, HostNotAllowedError, ResponseTooLargeError, TransportError
 from extractors.http import HttpClient, make_retry
 
 pytestmark = [pytest.mark.reliability]
