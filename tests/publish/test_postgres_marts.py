@@ -290,3 +290,18 @@ def test_bi_reader_limits(owner_db, warehouses, monkeypatch):
     publish_marts_to_postgres(warehouses[1], dsn, PASSWORD, reader=reader, lock_timeout_ms=200, attempts=30)
     assert time.monotonic() - started < 20
     idle.close()
+
+
+def test_raw_text_with_nul_loads_into_postgres(owner_db, tmp_path):
+    """PostgreSQL text cannot hold NUL: the raw loader drops it (staging cleans the other controls)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "raw" / "ckan" / "packages" / "portal=jatim" / "batch=0"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"portal": ["jatim"], "package_id": ["p1"],
+                             "organization_title": ["Dinas\x00 Kominfo\x07"]}), folder / "data.parquet")
+    assert load_raw_to_postgres(tmp_path / "raw", owner_db["admin_dsn"]) == {"ckan__packages": 1}
+    with psycopg.connect(owner_db["admin_dsn"], autocommit=True) as conn:
+        title = conn.execute("select organization_title from raw.ckan__packages").fetchone()[0]
+    assert title == "Dinas Kominfo\x07"
