@@ -1,6 +1,8 @@
 # The official Airflow image extended with this project (its locked dependencies and code).
 FROM apache/airflow:3.3.2-python3.11
 USER root
+# .dockerignore keeps .env, .venv, data/, warehouse/, logs/, .airflow/ and .git out of the context: a
+# layer keeps whatever it copied, secrets included (tests/deploy/test_dockerignore.py)
 COPY --chown=airflow:root . /opt/smartcity
 USER airflow
 WORKDIR /opt/smartcity

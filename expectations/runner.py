@@ -375,9 +375,36 @@ class _GXSession:
         current = [k for k in store.list_keys()
                    if getattr(k.run_id, "run_name", None) == self.run_identifier.run_name
                    and getattr(k.run_id, "run_time", None) == self.run_identifier.run_time]
+        for key in current:
+            _escape_stored_result(store, key)
         self.context.build_data_docs(site_names=["smartcity"], resource_identifiers=current or None)
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
+
+
+def _escape_stored_result(store, key) -> None:
+    """Escape what the data put into a stored validation result before the Data Docs render it: GX puts
+    unexpected values and index values (a package id chosen by a portal, say `<img src=x onerror=...>`)
+    into the page unescaped, and analysts open that page when a gate fails. Our own messages and
+    quality.validation_results are built from the in-memory results, so they keep the values as they are."""
+    validation = store.get(key)
+    for evr in validation.results:
+        evr.result = _html_escaped(dict(evr.result or {}))
+        if evr.exception_info:
+            evr.exception_info = _html_escaped(evr.exception_info)
+    store.set(key, validation)
+
+
+def _html_escaped(value: Any) -> Any:
+    import html
+
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {k: _html_escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_html_escaped(v) for v in value]
+    return value
 
 
 def _outcome(spec: TableSpec, evr) -> ExpectationResult:

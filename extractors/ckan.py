@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from extractors import landing
 from extractors.connections import get_connection
+from extractors.cursors import future_cursor
 from extractors.errors import (
     CkanError,
     CkanNotAuthorized,
@@ -28,7 +29,7 @@ from extractors.errors import (
     CkanValidationError,
     ExtractError,
 )
-from extractors.http import HttpClient, default_client, host_of
+from extractors.http import HttpClient, default_client, origin_of
 from extractors.parallel import checked_pages
 from extractors.secrets import get_logger
 
@@ -102,14 +103,18 @@ class CkanClient:
         self.http = http or default_client()
         self.api_key = api_key
         self.row_cap = row_cap
-        site_host = urlsplit(self.site_url)
-        self.allow_hosts = {host_of(self.site_url), site_host.hostname} | set(allow_hosts or ())
+        # the portal's own origin (scheme, host and port) plus the configured file hosts; a bare host in
+        # `allow_hosts` means its default ports only (extractors.http.parse_origins)
+        self.allow_hosts = {f"{origin[0]}://{origin[1]}:{origin[2]}" for origin in [origin_of(self.site_url)]} \
+            | set(allow_hosts or ())
         self.api_prefix = api_prefix
 
     @classmethod
     def from_env(cls, portal: str, http: HttpClient | None = None, environ=None) -> "CkanClient":
         """`AIRFLOW_CONN_SMARTCITY_CKAN_<PORTAL>`: the site root; extras `row_cap`, `allow_hosts` (comma
-        separated) and the password as API token when the portal needs one."""
+        separated origins such as `https://files.example.go.id:8443`; a bare host allows its default
+        ports only) and the password as API token when the portal needs one (sent to the portal's own
+        origin only)."""
         conn = get_connection(f"smartcity_ckan_{portal}", environ)
         extra = conn.extra
         hosts = {h.strip() for h in str(extra.get("allow_hosts", "")).split(",") if h.strip()}
@@ -214,10 +219,13 @@ class CkanClient:
         url = resource.get("url") or ""
         if not url:
             raise ExtractError(f"resource {resource.get('id')} has no url")
-        name = Path(urlsplit(url).path).name or f"{resource.get('id')}.bin"
-        dest = Path(dest_dir) / f"{resource.get('id')}-{name}"
+        # both parts are the portal's choice: `../../x` or `/abs/x` must not leave dest_dir (landing owns names)
+        name = Path(urlsplit(url).path).name or "resource.bin"
+        dest = landing.contained(dest_dir, landing.safe_filename(f"{resource.get('id')}-{name}"))
+        # the API token belongs to the portal: a resource on another (allowed) host is fetched without it
+        headers = self._headers if origin_of(url) == origin_of(self.site_url) else None
         result = self.http.download(url, dest, max_bytes=max_bytes, allowed_hosts=self.allow_hosts,
-                                    headers=self._headers, trace=trace).to_dict()
+                                    headers=headers, trace=trace).to_dict()
         declared_format = (resource.get("format") or "").strip().lower()
         declared_mime = (resource.get("mimetype") or "").strip().lower()
         sniffed = result["sniffed"]
@@ -272,13 +280,16 @@ def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = _AU
     client = client or CkanClient.from_env(portal)
     if since == _AUTO:
         since = landing.last_cursor(raw_dir, SOURCE, "packages", {"portal": portal})
+        if since and future_cursor(since, f"ckan {portal} stored cursor"):
+            since = None  # poisoned before the guard existed: a full pull heals it, no hand edit
     partition = {"portal": portal, "batch": batch_name(since)}
     with landing.PartitionWriter(raw_dir, SOURCE, "packages", partition, run_id, schema=PACKAGE_SCHEMA,
                                  cursor=since) as part:
         newest = since
         for pkg in client.package_search(organization=organization, since=since, trace=part.requests):
             modified = pkg.get("metadata_modified")
-            if modified and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
+            if modified and not future_cursor(modified, f"ckan {portal} package {pkg.get('id')}") \
+                    and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
                 newest = modified
             part.write([package_row(portal, pkg)])
         part.cursor = newest  # the next run asks for what changed after this
@@ -306,7 +317,8 @@ def download_resources(portal: str, dest_dir, *, packages: list[dict] | None = N
                        formats: set[str] | None = None, max_bytes: int = DEFAULT_MAX_DOWNLOAD,
                        client: CkanClient | None = None) -> list[dict]:
     """Download the resources of `packages` (default: every package) into `dest_dir`, e.g. a spreadsheet
-    drop folder. `formats` keeps resources whose declared format or sniffed kind is listed."""
+    drop folder. `formats` keeps resources whose declared format or sniffed kind is listed. A resource that
+    cannot be fetched is reported (status "failed", the reason) and the others go on."""
     client = client or CkanClient.from_env(portal)
     packages = packages if packages is not None else list(client.package_search())
     out = []
@@ -314,7 +326,11 @@ def download_resources(portal: str, dest_dir, *, packages: list[dict] | None = N
         for res in pkg.get("resources") or []:
             if formats and (res.get("format") or "").lower() not in formats:
                 continue
-            out.append(client.download_resource(res, dest_dir, max_bytes=max_bytes))
+            try:
+                out.append(client.download_resource(res, dest_dir, max_bytes=max_bytes))
+            except ExtractError as exc:  # one hostile resource (off the allowlist, too big, too slow)
+                log.warning("ckan %s resource %s: %s", portal, res.get("id"), exc)
+                out.append({"resource_id": res.get("id"), "status": "failed", "error": str(exc)})
     return out
 
 

@@ -45,6 +45,10 @@ class DownloadTooLargeError(ExtractError):
     """A download passed its size cap; the partial file was removed."""
 
 
+class ResponseTooLargeError(ExtractError):
+    """An API answer passed its size cap (decompressed); not retried: the next answer would be as big."""
+
+
 class HostNotAllowedError(ExtractError):
     """A resource URL points at a host outside the portal's allowlist."""
 

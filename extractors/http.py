@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import tempfile
 import threading
 import time
@@ -24,14 +25,18 @@ import msgspec
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from extractors.errors import (
     DownloadTooLargeError,
+    ExtractError,
     FirewallBlockedError,
     HostNotAllowedError,
     HTMLResponseError,
     InvalidJSONError,
+    ResponseTooLargeError,
     TransportError,
     UpstreamHTTPError,
 )
@@ -42,6 +47,11 @@ log = get_logger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
 USER_AGENT = "smartcity-warehouse-extractor/0.1 (+requests)"
+MAX_JSON_BYTES = 64 * 1024 * 1024   # an API page, decompressed; the largest real CKAN page is ~10 MB
+API_DEADLINE_S = 300.0              # one API answer, start to last byte (the read timeout is per recv)
+DOWNLOAD_DEADLINE_S = 1800.0        # one resource download, start to last byte
+MAX_REDIRECTS = 5
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class CappedRetry(Retry):
@@ -90,6 +100,122 @@ def host_of(url: str) -> str:
     return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else ""
 
 
+def origin_of(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the scheme's default port filled in: what "the same server" means for
+    credentials and allowlists (a bare host would let any port of it through)."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(scheme, 0)
+
+
+def parse_origins(entries) -> set[tuple[str, str, int]]:
+    """Allowlist entries as origins: `https://files.example.go.id:8443` is exactly that; a bare host
+    (`files.example.go.id`) means its default http/https ports only, never any other port."""
+    out: set[tuple[str, str, int]] = set()
+    for entry in entries or ():
+        entry = str(entry).strip()
+        if not entry:
+            continue
+        if "://" in entry:
+            out.add(origin_of(entry))
+        else:
+            host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+            host = host or entry
+            for scheme, default in DEFAULT_PORTS.items():
+                out.add((scheme, host.lower(), int(port) if port.isdigit() else default))
+    return out
+
+
+def _same_server(first: tuple[str, str, int], hop: tuple[str, str, int]) -> bool:
+    """A redirect target credentials may follow: the same origin, or the same host upgraded from http
+    to https on the default ports (portals redirect http:// to https://)."""
+    return hop == first or (first == ("http", hop[1], 80) and hop == ("https", first[1], 443))
+
+
+def _shown(origin: tuple[str, str, int]) -> str:
+    return f"{origin[0]}://{origin[1]}:{origin[2]}"
+
+
+_active = threading.local()  # the watchdog of the request this thread is making
+
+
+class _Watchdog:
+    """Overall deadline of one request. The read timeout only bounds each socket read, so a server
+    dripping one byte every few seconds (in the headers or the body) never trips it. The connection
+    registers itself with the watchdog of its thread when a request goes out (_WatchedConnection); when
+    the deadline passes the watchdog shuts that socket, the blocked read returns, and the caller raises
+    a TransportError saying so."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.fired = False
+        self._conn = None
+        self._timer = None
+        self._lock = threading.Lock()  # a finished request's pooled connection is never shut
+        if seconds:
+            self._timer = threading.Timer(seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def __enter__(self) -> "_Watchdog":
+        _active.watchdog = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _active.watchdog = None
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._conn = None
+
+    def attach(self, conn) -> None:
+        with self._lock:
+            self._conn = conn
+        if self.fired:
+            self._fire()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sock = getattr(self._conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _watched(cls):
+    class Watched(cls):
+        def request(self, *args, **kwargs):
+            watchdog = getattr(_active, "watchdog", None)
+            if watchdog is not None:
+                watchdog.attach(self)
+            return super().request(*args, **kwargs)
+    Watched.__name__ = f"Watched{cls.__name__}"
+    return Watched
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _watched(HTTPConnection)
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _watched(HTTPSConnection)
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections report to the request's deadline watchdog."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -102,7 +228,8 @@ def _looks_html(content_type: str | None, head: bytes) -> bool:
 
 def _html_title(body: bytes) -> str:
     match = _TITLE.search(body[:4096])
-    return " ".join(match.group(1).decode("utf-8", "replace").split())[:120] if match else ""
+    # redact before cutting: a key straddling the cut would leave its prefix readable
+    return redact(" ".join(match.group(1).decode("utf-8", "replace").split()))[:120] if match else ""
 
 
 def sniff_content(head: bytes) -> str:
@@ -137,14 +264,19 @@ class HttpClient:
 
     def __init__(self, *, max_per_host: int = 8, min_interval: float = 0.0,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, retry: Retry | None = None,
-                 body_attempts: int = 6):
+                 body_attempts: int = 6, max_json_bytes: int = MAX_JSON_BYTES,
+                 api_deadline_s: float | None = API_DEADLINE_S,
+                 download_deadline_s: float | None = DOWNLOAD_DEADLINE_S):
+        self.max_json_bytes = max_json_bytes
+        self.api_deadline_s = api_deadline_s
+        self.download_deadline_s = download_deadline_s
         self.max_per_host = max_per_host
         self.body_attempts = body_attempts
         self.min_interval = min_interval
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=max(max_per_host, 4),
+        adapter = _WatchedAdapter(pool_connections=16, pool_maxsize=max(max_per_host, 4),
                               max_retries=retry or make_retry())
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -178,8 +310,14 @@ class HttpClient:
         with self._lock:
             self.request_count += 1
         try:
-            return self.session.send(prepared, timeout=self.timeout, stream=stream,
-                                     allow_redirects=allow_redirects)
+            try:
+                return self.session.send(prepared, timeout=self.timeout, stream=stream,
+                                         allow_redirects=allow_redirects)
+            except requests.exceptions.RequestException:
+                watchdog = getattr(_active, "watchdog", None)
+                if watchdog is not None and watchdog.fired:  # the deadline cut the connection, not the server
+                    raise _deadline_error(host, prepared.url, watchdog.seconds) from None
+                raise
         except requests.exceptions.RetryError as exc:  # retries exhausted on statuses
             raise UpstreamHTTPError(f"{host}: gave up after retries ({_reason(exc)})", host=host,
                                     url=prepared.url) from None
@@ -194,12 +332,53 @@ class HttpClient:
                                  url=prepared.url) from None
 
     def get(self, url: str, *, params=None, headers=None, trace: list | None = None) -> requests.Response:
-        """A fully read response (small API pages). The status is not checked here."""
-        host = host_of(url)
-        with self._host_slot(host):
-            response = self._send(url, params=params, headers=headers, trace=trace)
-            _ = response.content
-        return response
+        """A fully read response (small API pages). The status is not checked here.
+
+        Redirects are followed by hand and only on the same origin (scheme, host, port): the request may
+        carry credentials (a bearer token, an X-Api-Key header) that must never reach another server.
+        Every hop is recorded in `trace`, so the manifest shows the URL that answered. The body is capped
+        (decompressed size: a small gzip can expand to gigabytes) and the whole answer has a deadline."""
+        start = origin_of(url)
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            host = host_of(current)
+            if not _same_server(start, origin_of(current)):
+                raise HostNotAllowedError(
+                    f"{host_of(url)}: redirect to another server ({_shown(origin_of(current))}) refused; "
+                    "credentials are only sent to the configured host", host=host_of(url), url=url)
+            with self._host_slot(host), _Watchdog(self.api_deadline_s) as watchdog:
+                response = self._send(current, params=params, headers=headers, trace=trace, stream=True,
+                                      allow_redirects=False)
+                with response:
+                    if response.is_redirect and "Location" in response.headers:
+                        current, params = urljoin(response.url, response.headers["Location"]), None
+                        continue
+                    response._content = self._read_capped(response, self.max_json_bytes, watchdog)
+            return response
+        raise UpstreamHTTPError(f"{host_of(url)}: too many redirects", host=host_of(url), url=url)
+
+    def _read_capped(self, response, max_bytes: int, watchdog: _Watchdog) -> bytes:
+        host = host_of(response.url)
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise ResponseTooLargeError(f"{host}: answer is {int(declared)} bytes, cap is {max_bytes}",
+                                        host=host, url=response.url)
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(1 << 16):  # decompressed, at most 64 KiB at a time
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ResponseTooLargeError(f"{host}: answer passed the {max_bytes}-byte cap "
+                                                "(decompressed)", host=host, url=response.url)
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            if watchdog.fired:
+                raise _deadline_error(host, response.url, watchdog.seconds) from None
+            raise TransportError(f"{host}: answer cut short ({_reason(exc)})", host=host,
+                                 url=response.url) from None
+        if watchdog.fired:
+            raise _deadline_error(host, response.url, watchdog.seconds)
+        return b"".join(chunks)
 
     # --- JSON APIs ------------------------------------------------------------------------------------
     def get_json(self, url: str, *, params=None, headers=None, trace: list | None = None,
@@ -227,24 +406,31 @@ class HttpClient:
         Redirects are followed by hand so each hop is checked against the allowlist before it is sent."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        allowed = parse_origins(allowed_hosts) if allowed_hosts is not None else None
+        first = origin_of(url)
         current = url
         for _ in range(max_redirects + 1):
             host = host_of(current)
-            if allowed_hosts is not None and host not in allowed_hosts and urlsplit(current).hostname \
-                    not in allowed_hosts:
-                raise HostNotAllowedError(f"refusing to fetch from {host}: not on the allowlist "
-                                          f"({', '.join(sorted(allowed_hosts))})", host=host, url=current)
-            with self._host_slot(host):
-                response = self._send(current, headers=headers, stream=True, trace=trace,
+            origin = origin_of(current)
+            if allowed is not None and origin not in allowed:
+                # the message names only the refused origin: no connection was made, so it says nothing
+                # about which ports of a host are open
+                raise HostNotAllowedError(f"refusing to fetch from {_shown(origin)}: not on the download "
+                                          "allowlist (scheme, host and port)", host=host, url=current)
+            # credentials go to the origin the caller named, never to a server a redirect points at
+            hop_headers = headers if origin == first else None
+            with self._host_slot(host), _Watchdog(self.download_deadline_s) as watchdog:
+                response = self._send(current, headers=hop_headers, stream=True, trace=trace,
                                       allow_redirects=False)
                 with response:
                     if response.is_redirect:
                         current = urljoin(current, response.headers["Location"])
                         continue
-                    return self._stream_to(response, current, dest, max_bytes, chunk_size)
+                    return self._stream_to(response, current, dest, max_bytes, chunk_size, watchdog)
         raise UpstreamHTTPError(f"{host_of(url)}: too many redirects", host=host_of(url), url=url)
 
-    def _stream_to(self, response, url, dest: Path, max_bytes: int, chunk_size: int) -> DownloadResult:
+    def _stream_to(self, response, url, dest: Path, max_bytes: int, chunk_size: int,
+                   watchdog: _Watchdog | None = None) -> DownloadResult:
         host = host_of(url)
         content_type = response.headers.get("Content-Type")
         if response.status_code >= 400:
@@ -255,10 +441,10 @@ class HttpClient:
             raise DownloadTooLargeError(f"{host}: resource is {int(declared)} bytes, cap is {max_bytes}",
                                         host=host, url=url)
         digest, size, head = hashlib.sha256(), 0, b""
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name[:100]}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
-                for chunk in response.iter_content(chunk_size):
+                for chunk in _chunks(response, chunk_size, host, url, watchdog):
                     size += len(chunk)
                     if size > max_bytes:
                         raise DownloadTooLargeError(f"{host}: download passed the {max_bytes}-byte cap",
@@ -273,6 +459,25 @@ class HttpClient:
             raise
         return DownloadResult(url=redact(url), path=str(dest), bytes=size, sha256=digest.hexdigest(),
                               content_type=content_type, sniffed=sniff_content(head))
+
+
+def _deadline_error(host: str, url: str, seconds: float | None) -> TransportError:
+    return TransportError(f"{host}: no complete answer within the {seconds:g} s deadline (a server "
+                          "sending too slowly)", host=host, url=url)
+
+
+def _chunks(response, chunk_size: int, host: str, url: str, watchdog: _Watchdog | None):
+    try:
+        for chunk in response.iter_content(chunk_size):
+            if watchdog is not None and watchdog.fired:
+                raise _deadline_error(host, url, watchdog.seconds)
+            yield chunk
+    except requests.exceptions.RequestException as exc:
+        if watchdog is not None and watchdog.fired:
+            raise _deadline_error(host, url, watchdog.seconds) from None
+        raise TransportError(f"{host}: download cut short ({_reason(exc)})", host=host, url=url) from None
+    if watchdog is not None and watchdog.fired:
+        raise _deadline_error(host, url, watchdog.seconds)
 
 
 def _reason(exc: Exception) -> str:
@@ -294,7 +499,8 @@ def _raise_for_status(status: int, host: str, url: str, content_type: str | None
                 host=host, url=url)
         raise HTMLResponseError(f"{host} answered HTTP {status} with an HTML page, not JSON{suffix}",
                                 host=host, url=url)
-    snippet = " ".join(body[:200].decode("utf-8", "replace").split())
+    # redact the whole body first, then cut: a key straddling the cut would otherwise leak its prefix
+    snippet = redact(" ".join(body[:4096].decode("utf-8", "replace").split()))[:200]
     raise UpstreamHTTPError(f"{host} answered HTTP {status}: {snippet}", status=status, host=host, url=url)
 
 
@@ -311,8 +517,16 @@ def parse_json_response(response: requests.Response, *, error_json_ok: bool = Fa
         return msgspec.json.decode(body)  # several times faster than json.loads on 1000-package pages
     except msgspec.DecodeError:
         pass  # non-strict JSON (NaN) or a broken body: json says which, and where it breaks
+    except RecursionError:
+        # a page nested that deep is hostile or broken, never data: a clear, non-retried error naming
+        # the host instead of a bare RecursionError (json.loads below would recurse just the same)
+        raise ExtractError(f"{host} answered JSON nested too deeply ({len(body)} bytes)", host=host,
+                           url=url) from None
     try:
         payload = json.loads(body)
+    except RecursionError:
+        raise ExtractError(f"{host} answered JSON nested too deeply ({len(body)} bytes)", host=host,
+                           url=url) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         if response.status_code >= 400:
             _raise_for_status(response.status_code, host, url, content_type, body)
@@ -338,5 +552,9 @@ def default_client() -> HttpClient:
                 max_per_host=int(os.environ.get("SMARTCITY_HTTP_MAX_PER_HOST", "8")),
                 # connect and read timeouts, seconds: a slow portal fails a request, not the whole run
                 timeout=(float(os.environ.get("SMARTCITY_HTTP_CONNECT_TIMEOUT_S", "5")),
-                         float(os.environ.get("SMARTCITY_HTTP_READ_TIMEOUT_S", "60"))))
+                         float(os.environ.get("SMARTCITY_HTTP_READ_TIMEOUT_S", "60"))),
+                max_json_bytes=int(os.environ.get("SMARTCITY_HTTP_MAX_JSON_BYTES", MAX_JSON_BYTES)),
+                api_deadline_s=float(os.environ.get("SMARTCITY_HTTP_API_DEADLINE_S", API_DEADLINE_S)),
+                download_deadline_s=float(os.environ.get("SMARTCITY_HTTP_DOWNLOAD_DEADLINE_S",
+                                                         DOWNLOAD_DEADLINE_S)))
         return _default

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -41,18 +42,60 @@ def _iso(ts: datetime) -> str:
     return ts.isoformat().replace("+00:00", "Z")
 
 
+NAME_MAX_BYTES = 255  # NAME_MAX of ext4/xfs/overlayfs: one longer path component fails with ENAMETOOLONG
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _fit_name(text: str, limit: int = NAME_MAX_BYTES) -> str:
+    """`text` cut to `limit` UTF-8 bytes, a digest of the whole name kept at the end so two long names
+    that share a prefix stay two names (and the suffix, e.g. `.xlsx`, survives)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    ext = f".{ext}" if dot and len(ext.encode("utf-8")) <= 16 else ""
+    tag = "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    room = limit - len(tag.encode()) - len(ext.encode("utf-8"))
+    head = text[: len(text) - len(ext)].encode("utf-8")[:room].decode("utf-8", "ignore")
+    return head + tag + ext
+
+
+def valid_utf8(text: str) -> str:
+    """A file name's undecodable bytes (kept by Python as surrogates) as U+FFFD: manifests and Parquet
+    need valid UTF-8, and the name still says which file it was."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def safe_value(value: Any) -> str:
-    """A partition value usable as a folder name (`/` and `=` would break the hive layout)."""
-    text = str(value)
+    """A partition value usable as a folder name (`/` and `=` would break the hive layout; a name over
+    255 bytes would fail every run)."""
+    text = valid_utf8(str(value))
     for bad in ("/", "\\", "=", "\x00"):
         text = text.replace(bad, "_")
     if text in ("", ".", ".."):
         raise ValueError(f"unusable partition value {value!r}")
-    return text
+    return _fit_name(text)
+
+
+def safe_filename(name: str, fallback: str = "file") -> str:
+    """One path component from text a source chose (a CKAN resource id, a URL basename): separators,
+    control characters and leading dots are replaced, so `../../x` or `/abs/x` stays inside the folder
+    it is joined to; long names are shortened to what the file system takes."""
+    text = _CONTROL.sub("_", valid_utf8(str(name or ""))).replace("/", "_").replace("\\", "_")
+    text = text.lstrip(".") or fallback  # no '..', no hidden files the drop scan would skip
+    return _fit_name(text)
+
+
+def contained(folder: Path | str, name: str) -> Path:
+    """`folder/name` after checking that it really is inside `folder` (belt and braces for safe_filename)."""
+    base = Path(folder).resolve()
+    target = (base / name).resolve()
+    if target.parent != base:
+        raise ValueError(f"file name {name!r} escapes {folder}")
+    return target
 
 
 def partition_path(partition: Mapping[str, Any]) -> str:
-    return "/".join(f"{k}={safe_value(v)}" for k, v in partition.items())
+    return "/".join(_fit_name(f"{k}={safe_value(v)}") for k, v in partition.items())
 
 
 def _stringify(value: Any) -> str | None:
@@ -164,6 +207,8 @@ class PartitionWriter:
         """The landed partition's manifest when it holds exactly this content (and its data file exists)."""
         landed = _read_manifest(self.final_dir)
         if (landed and landed.get("content_sha256") == content_sha256 and landed.get("row_count") == self.row_count
+                # a cursor that moved (a poisoned one refused) must be written even when the rows are equal
+                and landed.get("cursor") == json.loads(json.dumps(self.cursor, default=str))
                 and (self.final_dir / DATA_FILE).exists()):
             return landed
         return None
@@ -367,7 +412,7 @@ def last_cursor(raw_dir: Path | str, source: str, dataset: str, match: Mapping[s
 
 
 def quarantine_path(quarantine_dir: Path | str, source: str, dataset: str, name: str) -> Path:
-    return Path(quarantine_dir) / source / dataset / f"{safe_value(name)}.parquet"
+    return Path(quarantine_dir) / source / dataset / _fit_name(f"{safe_value(name)}.parquet")
 
 
 def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name: str, rows: list[dict],
@@ -388,7 +433,7 @@ def write_quarantine(quarantine_dir: Path | str, source: str, dataset: str, name
         [{**{c: redact(_stringify(r.get(c))) if r.get(c) is not None else None for c in columns},
           "_run_id": run_id, "_quarantined_at": now} for r in rows], schema=schema)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:100]}.")
     os.close(fd)
     try:
         pq.write_table(table, tmp)

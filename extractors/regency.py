@@ -16,7 +16,8 @@ from requests.auth import _basic_auth_str
 from extractors import landing
 from extractors.connections import get_connection
 from extractors.errors import ExtractError, RegistryError
-from extractors.http import HttpClient, default_client
+from extractors.http import HttpClient, default_client, host_of, origin_of
+from extractors.cursors import future_cursor
 from extractors.parallel import page_signature
 from extractors.secrets import get_logger, register
 
@@ -163,12 +164,19 @@ class RegencyClient:
                 nxt = response.links.get("next", {}).get("url")
                 if not nxt or not records:
                     return
-                url, params = urljoin(url, nxt), None
+                nxt = urljoin(url, nxt)
+                if origin_of(nxt) != origin_of(self.root):
+                    # the next request would carry our token to whatever server the answer names
+                    raise ExtractError(f"regency {self.system.name}/{entity.name}: Link rel=next points at "
+                                       f"another server ({host_of(nxt)}); not followed, the token stays home")
+                url, params = nxt, None
         raise ExtractError(f"regency {self.system.name}/{entity.name}: more than {MAX_PAGES} pages")
 
 
-def _max_cursor(current, value):
+def _max_cursor(current, value, where: str = "regency"):
     if value is None:
+        return current
+    if future_cursor(value, where):  # a poisoned cursor would skip every real change until then
         return current
     return value if current is None or str(value) > str(current) else current
 
@@ -178,6 +186,8 @@ def extract_entity(raw_dir, client: RegencyClient, entity: Entity, run_id: str, 
     partition = {"system": system}
     dataset = entity.name
     since = None if full or not entity.since_param else landing.last_cursor(raw_dir, SOURCE, dataset, partition)
+    if since is not None and future_cursor(since, f"regency {system}/{entity.name} stored cursor"):
+        since = None  # poisoned before the guard existed: a full pull heals it, no hand edit
     existing = Path(raw_dir) / SOURCE / dataset / landing.partition_path(partition) / landing.DATA_FILE
     with landing.PartitionWriter(raw_dir, SOURCE, dataset, partition, run_id, cursor=since) as part:
         seen: set[str] = set()
@@ -194,7 +204,7 @@ def extract_entity(raw_dir, client: RegencyClient, entity: Entity, run_id: str, 
                     continue
                 seen.add(key)
             if entity.cursor_field:
-                cursor = _max_cursor(cursor, row.get(entity.cursor_field))
+                cursor = _max_cursor(cursor, row.get(entity.cursor_field), f"regency {system}/{entity.name}")
             part.write([row])
             fetched += 1
         kept = 0

@@ -11,21 +11,25 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
+from openpyxl.utils.cell import range_boundaries
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractors import landing, numbers, regions
 from extractors.errors import SpreadsheetError
 from extractors.numbers import parse_number, parse_year, strip_footnote
-from extractors.secrets import get_logger
+from extractors.secrets import get_logger, redact
 from smartcity import reference
 
 log = get_logger(__name__)
@@ -55,17 +59,32 @@ class Sheet:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252: the two encodings drops come in."""
+    """UTF-8 (with or without BOM), else Windows-1252: the two encodings drops come in. A file pasted
+    together from both is decoded line by line (decoding it whole as cp1252 would turn every UTF-8
+    'é' into 'Ã©')."""
     try:
         return codecs.decode(data, "utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    lines, kinds = [], set()
+    for line in data.splitlines(keepends=True):
+        try:
+            lines.append(line.decode("utf-8"))
+            kinds.add("utf-8" if not line.isascii() else "ascii")
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            kinds.add("cp1252")
+    if {"utf-8", "cp1252"} <= kinds:
+        log.warning("a drop file mixes UTF-8 and Windows-1252 lines; decoded line by line")
+    return "".join(lines)
 
 
 def read_csv(path: Path) -> list[Sheet]:
     text = decode_text(path.read_bytes())
     rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
-    return [Sheet(path.stem, rows)]
+    return [Sheet(landing.valid_utf8(path.stem), rows)]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -83,7 +102,78 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+# XLSX bombs: a 1.6 KB file with one cell at XFD1048576 or a merged range C3:XFD1048576 makes openpyxl
+# iterate ~17 billion cells. Real drops are a few thousand cells; these caps are checked before openpyxl
+# reads a sheet (zip sizes, cell and merged-cell counts from a streaming pass over the sheet XML).
+MAX_XLSX_UNCOMPRESSED = int(os.environ.get("SMARTCITY_XLSX_MAX_UNCOMPRESSED", 256 * 1024 * 1024))
+MAX_CELLS = int(os.environ.get("SMARTCITY_XLSX_MAX_CELLS", 2_000_000))
+MAX_MERGED_CELLS = int(os.environ.get("SMARTCITY_XLSX_MAX_MERGED_CELLS", 1_000_000))
+
+
+def check_xlsx_limits(path: Path) -> None:
+    """Refuse a workbook whose parts would expand beyond the caps, before openpyxl builds any cell."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SpreadsheetError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    with archive:
+        total = sum(info.file_size for info in archive.infolist())
+        if total > MAX_XLSX_UNCOMPRESSED:
+            raise SpreadsheetError(f"{path.name}: expands to {total} bytes, cap is {MAX_XLSX_UNCOMPRESSED} "
+                                   "(a zip bomb?)")
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            cells = merged = 0
+            try:
+                with archive.open(info) as fh:
+                    for _, elem in ElementTree.iterparse(fh):
+                        tag = elem.tag.rpartition("}")[2]
+                        if tag == "c":
+                            cells += 1
+                        elif tag == "mergeCell":
+                            merged += _range_area(elem.get("ref") or "")
+                        if tag in ("c", "row", "mergeCell"):
+                            elem.clear()
+                        if cells > MAX_CELLS or merged > MAX_MERGED_CELLS:
+                            break
+            except ElementTree.ParseError as exc:
+                raise SpreadsheetError(f"{path.name}: {info.filename} is not well-formed XML ({exc})") from None
+            sheet = info.filename.rsplit("/", 1)[1]
+            if cells > MAX_CELLS:
+                raise SpreadsheetError(f"{path.name}: {sheet} has more than {MAX_CELLS} cells (an XLSX bomb?)")
+            if merged > MAX_MERGED_CELLS:
+                raise SpreadsheetError(f"{path.name}: {sheet} merges more than {MAX_MERGED_CELLS} cells "
+                                       "(an XLSX bomb?)")
+
+
+def _range_area(ref: str) -> int:
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 0
+    return (max_row - min_row + 1) * (max_col - min_col + 1)
+
+
+def _sheet_rows(ws, path: Path) -> list[list[Any]]:
+    """The sheet's values over the bounding box of its non-empty cells only. `iter_rows` walks
+    max_row x max_column, which one stray cell at XFD1048576 makes 17 billion."""
+    cells = {(r, c): cell.value for (r, c), cell in ws._cells.items() if cell.value not in (None, "")}
+    if not cells:
+        return []
+    max_row = max(r for r, _ in cells)
+    max_col = max(c for _, c in cells)
+    if max_row * max_col > MAX_CELLS:
+        raise SpreadsheetError(f"{path.name}: sheet {ws.title!r} spans {max_row} rows x {max_col} columns, "
+                               f"more than {MAX_CELLS} cells (an XLSX bomb?)")
+    rows = [[None] * max_col for _ in range(max_row)]
+    for (r, c), value in cells.items():
+        rows[r - 1][c - 1] = value
+    return rows
+
+
 def read_xlsx(path: Path) -> list[Sheet]:
+    check_xlsx_limits(path)
     try:
         # not read_only: merged ranges are only available on full worksheets (drops are small)
         wb = openpyxl.load_workbook(path, data_only=True)
@@ -91,16 +181,16 @@ def read_xlsx(path: Path) -> list[Sheet]:
         raise SpreadsheetError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
     sheets = []
     for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = _sheet_rows(ws, path)
         merged_rows: set[int] = set()
         for rng in ws.merged_cells.ranges:
             value = ws.cell(rng.min_row, rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
+            # clipped to the cells that hold data: a range may reach far past them
+            for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
                 if rng.max_col > rng.min_col:
                     merged_rows.add(r - 1)
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                        rows[r - 1][c - 1] = value
+                for c in range(rng.min_col, min(rng.max_col, len(rows[r - 1])) + 1):
+                    rows[r - 1][c - 1] = value
         if any(any(v not in (None, "") for v in row) for row in rows):
             sheets.append(Sheet(ws.title, rows, merged_rows))
     wb.close()
@@ -371,7 +461,7 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
     """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
     landed from the same bytes by the same parser is not read again (status "skipped")."""
     path = Path(path)
-    name = path.name
+    name = landing.valid_utf8(path.name)  # a name with undecodable bytes cannot go into Parquet or XCom
     query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
     landed = landing.landed_for(raw_dir, SOURCE, dataset, {"file": name}, query=query)
     if landed is not None:
@@ -381,9 +471,10 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
     good, bad = [], []
     for sheet in read_file(path):
         try:
-            g, b = tidy_sheet(sheet, path.name, indicator_code=indicator_code, file_context=path.stem)
+            g, b = tidy_sheet(sheet, name, indicator_code=indicator_code,
+                              file_context=landing.valid_utf8(path.stem))
         except SpreadsheetError as exc:
-            bad.append({"source_file": path.name, "sheet": sheet.name, "reason": str(exc)})
+            bad.append({"source_file": name, "sheet": sheet.name, "reason": str(exc)})
             continue
         good += g
         bad += b
@@ -400,12 +491,29 @@ def extract_drop_folder(drop_dir, raw_dir, quarantine_dir, run_id: str) -> list[
     """Every XLSX/CSV under `drop_dir` (sub-folders name datasets). A file that cannot be read at all is
     reported in its summary (status "failed") and does not stop the others."""
     drop_dir = Path(drop_dir)
+    root = drop_dir.resolve()
     out = []
-    for path in sorted(p for p in drop_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                       and not p.name.startswith((".", "~$"))):
+    for path in sorted(p for p in drop_dir.rglob("*") if p.suffix.lower() in SUFFIXES
+                       and not p.name.startswith((".", "~$")) and (p.is_symlink() or p.is_file())):
+        shown = landing.valid_utf8(path.name)
+        if path.is_symlink() or not path.resolve().is_relative_to(root):
+            # a link can point anywhere the worker can read (secrets, other drops): never followed
+            log.warning("spreadsheet drop %s: a symbolic link, not followed", shown)
+            out.append({"file": shown, "status": "failed", "error": f"{shown}: a symbolic link, "
+                        "not followed"})
+            continue
         try:
             out.append(extract_file(path, raw_dir, quarantine_dir, run_id, dataset=dataset_of(path, drop_dir)))
-        except SpreadsheetError as exc:
-            log.warning("%s", exc)
-            out.append({"file": path.name, "status": "failed", "error": str(exc)})
+        except Exception as exc:  # one hostile file (a bomb, a name the disk refuses) must not stop the rest
+            message = str(exc) if isinstance(exc, SpreadsheetError) else \
+                f"{shown}: {type(exc).__name__}: {redact(str(exc))[:300]}"
+            log.warning("spreadsheet drop %s", message)
+            quarantined = None
+            try:  # the file's quarantine entry says why nothing of it landed
+                quarantined = landing.write_quarantine(
+                    quarantine_dir, SOURCE, dataset_of(path, drop_dir), shown,
+                    [{"source_file": shown, "reason": message}], run_id)
+            except Exception as qexc:  # noqa: BLE001 - the summary still carries the reason
+                log.warning("could not quarantine %s: %s", shown, qexc)
+            out.append({"file": shown, "status": "failed", "error": message, "quarantine_path": quarantined})
     return out

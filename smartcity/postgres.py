@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 
 BI_READER = "bi_reader"
 PASSWORD_ENV = "SMARTCITY_BI_READER_PASSWORD"
+ROLE_ENV = "SMARTCITY_BI_READER_ROLE"  # the reader role's name (default bi_reader)
+# A BI session may not hold the marts: a forgotten open transaction would keep the publish from locking
+# them (the swap gives up after about a minute and a half), a runaway query would hold them for hours.
+STATEMENT_TIMEOUT_ENV, IDLE_TIMEOUT_ENV = "SMARTCITY_BI_READER_STATEMENT_TIMEOUT", "SMARTCITY_BI_READER_IDLE_TIMEOUT"
+
+
+def reader_role() -> str:
+    return os.environ.get(ROLE_ENV) or BI_READER
 _ADVISORY_KEY = 7_318_524_001  # serialises marts publishes into one database
 
 
@@ -36,15 +44,19 @@ class PostgresPublishError(Exception):
 # --- public API ----------------------------------------------------------------------------------------
 
 def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_password: str | None = None, *,
-                              schema: str = "marts", lock_timeout_ms: int = 800, attempts: int = 60) -> dict:
+                              schema: str = "marts", lock_timeout_ms: int = 800, attempts: int = 60,
+                              reader: str | None = None) -> dict:
     """Load every table of the DuckDB file's `marts` schema into PostgreSQL schema `schema` with an atomic
-    swap; (re)create role `bi_reader` (password: argument, else env SMARTCITY_BI_READER_PASSWORD, else
-    unchanged) with SELECT on `schema` only. Returns {"schema", "tables": {name: rows}, "rows_per_s", ...}."""
+    swap; the reader role (`reader`, else env SMARTCITY_BI_READER_ROLE, else bi_reader) gets SELECT on
+    `schema` only. The role is managed here when the publishing role may (superuser, CREATEROLE), else
+    it must exist already (created once at init: docker/bi_reader.sql) and is only granted to. Returns
+    {"schema", "tables": {name: rows}, "rows_per_s", ...}."""
     import duckdb
     import psycopg
     from psycopg import sql
 
     started = time.monotonic()
+    reader = reader or reader_role()
     password = bi_reader_password if bi_reader_password is not None else os.environ.get(PASSWORD_ENV)
     staging = f"{schema}_new"
     old = f"{schema}_old_{uuid.uuid4().hex[:8]}"
@@ -57,7 +69,7 @@ def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_passw
         if not names:
             raise PostgresPublishError(f"{duckdb_path} has no tables in schema marts")
         with psycopg.connect(dsn, autocommit=True) as admin:
-            ensure_bi_reader(admin, password)
+            ensure_bi_reader(admin, password, reader)
         with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory(prefix="smartcity-pg-") as tmp:
             with conn.cursor() as cur:
                 cur.execute("select pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
@@ -67,11 +79,11 @@ def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_passw
                     tables[name] = _copy_table(duck, cur, f'select * from marts."{name}"', staging, name,
                                                Path(tmp))
                     cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(staging), sql.Identifier(name)))
-                _grant_reader(cur, staging)
+                _grant_reader(cur, staging, reader)
                 load_s = time.monotonic() - started
                 swap_started = time.monotonic()
                 _swap(cur, schema, staging, old, lock_timeout_ms, attempts)
-                _grant_reader(cur, schema)
+                _grant_reader(cur, schema, reader)
             conn.commit()
             swap_s = time.monotonic() - swap_started
     finally:
@@ -108,46 +120,91 @@ def load_raw_to_postgres(raw_dir: str | Path, dsn: str, *, schema: str = "raw") 
                 with conn.cursor() as cur:
                     cur.execute(sql.SQL("drop table if exists {}.{}").format(sql.Identifier(schema),
                                                                             sql.Identifier(table)))
-                    loaded[table] = _copy_table(duck, cur, select, schema, table, Path(tmp))
+                    loaded[table] = _copy_table(duck, cur, select, schema, table, Path(tmp), strip_nul=True)
                 conn.commit()
     finally:
         duck.close()
     return loaded
 
 
-def ensure_bi_reader(conn, password: str | None) -> None:
-    """Create/alter role bi_reader: LOGIN, nothing else, read-only transactions by default; CONNECT on the
-    current database. `conn` must be in autocommit mode."""
+def ensure_bi_reader(conn, password: str | None, reader: str | None = None) -> None:
+    """Make the reader role safe to hand to BI tools, as far as the publishing role may. `conn` must be in
+    autocommit mode (each statement stands alone, so a refused one does not undo the others).
+
+    - Role attributes, password and session limits (read-only transactions, statement and
+      idle-in-transaction timeouts): set when the publishing role may manage roles (superuser, or
+      CREATEROLE with admin rights on the role). The compose deployment's owner role has no CREATEROLE:
+      there the role is created once at init (docker/bi_reader.sql) and only checked here.
+    - Database level, which the database owner may always do: CONNECT for the reader; CONNECT and TEMP
+      taken from PUBLIC (else every role, the reader included, may connect and create temp tables)."""
     import psycopg
     from psycopg import sql
 
+    reader = reader or reader_role()
+    role = sql.Identifier(reader)
     with conn.cursor() as cur:
-        cur.execute("select 1 from pg_roles where rolname = %s", [BI_READER])
+        cur.execute("select 1 from pg_roles where rolname = %s", [reader])
         if cur.fetchone() is None:
             try:
-                cur.execute(sql.SQL("create role {} login").format(sql.Identifier(BI_READER)))
-            except psycopg.errors.DuplicateObject:
+                cur.execute(sql.SQL("create role {} login").format(role))
+            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
                 pass  # created concurrently
-            except psycopg.errors.UniqueViolation:
-                pass
-        cur.execute(sql.SQL("alter role {} with login nosuperuser nocreatedb nocreaterole noreplication "
-                            "nobypassrls").format(sql.Identifier(BI_READER)))
-        if password:
-            cur.execute(sql.SQL("alter role {} with password {}").format(sql.Identifier(BI_READER),
-                                                                          sql.Literal(password)))
-        elif password is None:
-            log.warning("no %s set: role %s keeps its current password", PASSWORD_ENV, BI_READER)
-        cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(
-            sql.Identifier(BI_READER)))
+            except psycopg.errors.InsufficientPrivilege:
+                raise PostgresPublishError(
+                    f"role {reader} does not exist and {_current_user(cur)} may not create roles: create it "
+                    "once with a role that may (docker/bi_reader.sql, run at database init)") from None
+        managed = _try(cur, [
+            sql.SQL("alter role {} with login nosuperuser nocreatedb nocreaterole noreplication "
+                    "nobypassrls").format(role),
+            sql.SQL("alter role {} set default_transaction_read_only = on").format(role),
+            sql.SQL("alter role {} set statement_timeout = {}").format(
+                role, sql.Literal(os.environ.get(STATEMENT_TIMEOUT_ENV) or "5min")),
+            sql.SQL("alter role {} set idle_in_transaction_session_timeout = {}").format(
+                role, sql.Literal(os.environ.get(IDLE_TIMEOUT_ENV) or "30s")),
+        ])
+        if managed and password:
+            cur.execute(sql.SQL("alter role {} with password {}").format(role, sql.Literal(password)))
+        elif managed and password is None:
+            log.warning("no %s set: role %s keeps its current password", PASSWORD_ENV, reader)
+        elif not managed:
+            log.info("role %s is managed by its init/migration role (%s may not alter it); only granting",
+                     reader, _current_user(cur))
+            _check_reader(cur, reader)
         cur.execute("select current_database()")
-        db = cur.fetchone()[0]
-        cur.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(db),
-                                                                          sql.Identifier(BI_READER)))
+        db = sql.Identifier(cur.fetchone()[0])
+        cur.execute(sql.SQL("grant connect on database {} to {}").format(db, role))
         # PostgreSQL 15+ already denies CREATE on public to PUBLIC; make it explicit for older servers.
+        if not _try(cur, [sql.SQL("revoke connect, temporary on database {} from public").format(db),
+                          sql.SQL("revoke create on schema public from public")]):
+            log.warning("cannot revoke CONNECT/TEMP on the database or CREATE on schema public from PUBLIC "
+                        "(not their owner)")
+
+
+def _try(cur, statements) -> bool:
+    """Run statements; False (and stop) at the first one the role may not run."""
+    import psycopg
+
+    for statement in statements:
         try:
-            cur.execute("revoke create on schema public from public")
+            cur.execute(statement)
         except psycopg.errors.InsufficientPrivilege:
-            log.warning("cannot revoke CREATE on schema public (not its owner)")
+            return False
+    return True
+
+
+def _current_user(cur) -> str:
+    cur.execute("select current_user")
+    return cur.fetchone()[0]
+
+
+def _check_reader(cur, reader: str) -> None:
+    """A reader role managed elsewhere must still be a plain reader: refuse to grant to a powerful one."""
+    cur.execute("select rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls "
+                "from pg_roles where rolname = %s", [reader])
+    row = cur.fetchone()
+    if row and row[0]:
+        raise PostgresPublishError(f"role {reader} has more than LOGIN (superuser, createrole, createdb, "
+                                   "replication or bypassrls): refusing to serve marts through it")
 
 
 # --- internals -----------------------------------------------------------------------------------------
@@ -192,10 +249,10 @@ def _swap(cur, schema: str, staging: str, old: str, lock_timeout_ms: int, attemp
                                "(long-running readers?)")
 
 
-def _grant_reader(cur, schema: str) -> None:
+def _grant_reader(cur, schema: str, reader: str) -> None:
     from psycopg import sql
 
-    s, r = sql.Identifier(schema), sql.Identifier(BI_READER)
+    s, r = sql.Identifier(schema), sql.Identifier(reader)
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(s, r))
     cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(s, r))
     cur.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(s, r))
@@ -229,8 +286,10 @@ def _pg_type(duck_type: str) -> tuple[str, str]:
     return "jsonb", "cast(to_json({col}) as varchar)"
 
 
-def _copy_table(duck, cur, select_sql: str, schema: str, table: str, tmp: Path) -> int:
-    """Create `schema.table` from the DuckDB query's columns and COPY its rows in (CSV via a temp file)."""
+def _copy_table(duck, cur, select_sql: str, schema: str, table: str, tmp: Path, strip_nul: bool = False) -> int:
+    """Create `schema.table` from the DuckDB query's columns and COPY its rows in (CSV via a temp file).
+    `strip_nul`: drop NUL from text (raw landing data: PostgreSQL text cannot hold it at all; every other
+    control character is cleaned at staging, macro clean_text)."""
     from psycopg import sql
 
     duck.execute("set TimeZone = 'UTC'")
@@ -239,7 +298,8 @@ def _copy_table(duck, cur, select_sql: str, schema: str, table: str, tmp: Path) 
     for name, duck_type, *_ in columns:
         pg, expr = _pg_type(duck_type)
         defs.append(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pg)))
-        exprs.append(expr.format(col='"' + name.replace('"', '""') + '"'))
+        col = expr.format(col='"' + name.replace('"', '""') + '"')
+        exprs.append(f"replace({col}, chr(0), '')" if strip_nul and pg == "text" else col)
     cur.execute(sql.SQL("create table {}.{} ({})").format(sql.Identifier(schema), sql.Identifier(table),
                                                           sql.SQL(", ").join(defs)))
     path = tmp / f"{uuid.uuid4().hex}.csv"

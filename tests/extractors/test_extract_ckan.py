@@ -198,3 +198,15 @@ def test_download_refuses_hosts_off_the_allowlist(tmp_path, replay, client):
     with pytest.raises(HostNotAllowedError, match="evil.example"):
         client.download_resource({"id": "r1", "url": "http://evil.example/x.csv"}, tmp_path)
     assert replay.requests == []
+
+
+def test_allowlist_entries_are_origins():
+    from extractors.http import origin_of, parse_origins
+
+    allowed = parse_origins(["files.example.go.id", "https://data.example.go.id:8443", "cdn.example.go.id:8080"])
+    assert origin_of("https://files.example.go.id/x.csv") in allowed
+    assert origin_of("http://files.example.go.id/x.csv") in allowed
+    assert origin_of("http://files.example.go.id:8080/admin") not in allowed  # a bare host: default ports only
+    assert origin_of("https://data.example.go.id:8443/x") in allowed
+    assert origin_of("http://data.example.go.id:8443/x") not in allowed      # the scheme counts too
+    assert origin_of("http://cdn.example.go.id:8080/x") in allowed

@@ -219,3 +219,89 @@ def test_rollback_also_serves_the_previous_version_in_postgres(pg_dsn, warehouse
     with psycopg.connect(reader_dsn(pg_dsn), autocommit=True) as reader:
         assert reader.execute(QUERY).fetchone()[:3] == (1, 514 * 3 * 3, 514 * 3 * 3)
     assert publish.current()["checksum"] == publish.marts_fingerprint(warehouses[0])[1]
+
+
+# --- issue 15: the compose role model and the reader's limits -------------------------------------------
+ROOT = HERE.parents[1]
+
+
+@pytest.fixture
+def owner_db(postgres_dsn):
+    """A non-superuser owner role (no CREATEROLE, like compose's `smartcity`) owning its own database, and
+    a reader role name; unique names, everything dropped afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    owner, reader, db = f"sc_owner_{tag}", f"sc_reader_{tag}", f"sc_owner_db_{tag}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'create role "{owner}" login nosuperuser nocreaterole nocreatedb')
+        admin.execute(f'create database "{db}" owner "{owner}"')
+    yield {"owner_dsn": make_conninfo(postgres_dsn, user=owner, dbname=db),
+           "admin_dsn": make_conninfo(postgres_dsn, dbname=db), "owner": owner, "reader": reader, "db": db}
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{db}" with (force)')
+        for role in (reader, owner):
+            admin.execute(f'drop role if exists "{role}"')
+
+
+def init_reader(dsn, reader, db):
+    """What the compose init does once, as the superuser (docker/bi_reader.sql)."""
+    params = conninfo_to_dict(dsn)
+    subprocess.run(["psql", "-h", params["host"], "-p", str(params.get("port", 5432)), "-U", params["user"],
+                    "-d", db, "-v", f"reader={reader}", "-v", "pw=reader-pw", "-v", f"lockdown={db}",
+                    "-f", str(ROOT / "docker" / "bi_reader.sql")], check=True, capture_output=True)
+    with psycopg.connect(make_conninfo(dsn, dbname=db), autocommit=True) as admin:
+        admin.execute(f'grant connect on database "{db}" to "{reader}"')
+
+
+def test_publish_as_non_superuser_owner(owner_db, warehouses, postgres_dsn):
+    from smartcity.postgres import PostgresPublishError
+
+    reader = owner_db["reader"]
+    # no reader role yet, and the owner may not create one: a clear error naming the fix
+    with pytest.raises(PostgresPublishError, match=rf"role {reader} does not exist .* \(docker/bi_reader.sql"):
+        publish_marts_to_postgres(warehouses[0], owner_db["owner_dsn"], None, reader=reader)
+    init_reader(postgres_dsn, reader, owner_db["db"])
+    result = publish_marts_to_postgres(warehouses[0], owner_db["owner_dsn"], "ignored", reader=reader)
+    assert result["tables"]["dim_region"] == 514
+    publish_marts_to_postgres(warehouses[1], owner_db["owner_dsn"], None, reader=reader)  # and again
+    with psycopg.connect(make_conninfo(owner_db["owner_dsn"], user=reader), autocommit=True) as conn:
+        assert conn.execute("select count(*) from marts.dim_region").fetchone()[0] == 514
+        assert conn.execute("show statement_timeout").fetchone()[0] == "5min"
+        conn.execute("set default_transaction_read_only = off")  # a session may lift it: TEMP still refused
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("create temp table mine (x int)")
+
+
+def test_bi_reader_limits(owner_db, warehouses, monkeypatch):
+    """Managed by a role that may (here the superuser): read-only, timeouts, no TEMP, no PUBLIC CONNECT;
+    a reader idling in an open transaction is cut off, so the publish gets its lock."""
+    monkeypatch.setenv("SMARTCITY_BI_READER_IDLE_TIMEOUT", "1s")
+    reader, dsn = owner_db["reader"], owner_db["admin_dsn"]
+    publish_marts_to_postgres(warehouses[0], dsn, PASSWORD, reader=reader)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        config = admin.execute("select rolconfig from pg_roles where rolname = %s", [reader]).fetchone()[0]
+        assert "statement_timeout=5min" in config and "idle_in_transaction_session_timeout=1s" in config
+        assert "default_transaction_read_only=on" in config
+        assert admin.execute("select has_database_privilege(%s, current_database(), 'TEMP'), "
+                             "has_database_privilege('public', current_database(), 'CONNECT')",
+                             [reader]).fetchone() == (False, False)
+    idle = psycopg.connect(make_conninfo(dsn, user=reader, password=PASSWORD))
+    idle.execute("select count(*) from marts.dim_region")  # holds a lock, then idles in the transaction
+    started = time.monotonic()
+    publish_marts_to_postgres(warehouses[1], dsn, PASSWORD, reader=reader, lock_timeout_ms=200, attempts=30)
+    assert time.monotonic() - started < 20
+    idle.close()
+
+
+def test_raw_text_with_nul_loads_into_postgres(owner_db, tmp_path):
+    """PostgreSQL text cannot hold NUL: the raw loader drops it (staging cleans the other controls)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "raw" / "ckan" / "packages" / "portal=jatim" / "batch=0"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"portal": ["jatim"], "package_id": ["p1"],
+                             "organization_title": ["Dinas\x00 Kominfo\x07"]}), folder / "data.parquet")
+    assert load_raw_to_postgres(tmp_path / "raw", owner_db["admin_dsn"]) == {"ckan__packages": 1}
+    with psycopg.connect(owner_db["admin_dsn"], autocommit=True) as conn:
+        title = conn.execute("select organization_title from raw.ckan__packages").fetchone()[0]
+    assert title == "Dinas Kominfo\x07"

@@ -8,7 +8,11 @@ Layers covered elsewhere in this suite (same corpus, caught by the extractors):
   - decimal-comma numbers at the source: BPS parses them (test_source_faults.py, decimal_comma), and dbt
     reads monev's Indonesian amounts (test_faulty_runs_end_to_end.py::test_monev_decimal_comma_amounts_reach_the_marts);
   - unknown region names and unparseable values in spreadsheet drops: quarantined with reasons
-    (test_spreadsheet_quarantine.py)."""
+    (test_spreadsheet_quarantine.py);
+  - hostile sources (issue 15: path traversal, credentials sent elsewhere, SSRF, size and gzip bombs,
+    slowloris, XLSX bombs, stored XSS, poisoned cursors, NUL in text, over-long names, symlinks, mixed
+    encodings): test_hostile_sources.py, whose docstring lists each attack with the layer that stops it
+    (also docs/hostile-sources.md)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

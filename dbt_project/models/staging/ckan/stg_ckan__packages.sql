@@ -14,16 +14,16 @@ ranked as (
 )
 
 select
-    upper(trim(portal)) as portal,
-    trim(package_id) as package_id,
-    trim(name) as package_name,
-    trim(title) as title,
-    trim(organization_name) as organization_name,
-    trim(organization_title) as organization_title,
+    upper({{ clean_text('portal') }}) as portal,
+    {{ clean_text('package_id') }} as package_id,
+    {{ clean_text('name') }} as package_name,
+    {{ clean_text('title') }} as title,
+    {{ clean_text('organization_name') }} as organization_name,
+    {{ clean_text('organization_title') }} as organization_title,
     cast(replace(substr(metadata_created, 1, 19), 'T', ' ') as timestamp) as created_at,
     cast(replace(substr(metadata_modified, 1, 19), 'T', ' ') as timestamp) as modified_at,
     num_resources,
-    resources_json,
+    {{ clean_text('resources_json') }} as resources_json,
     _manifest_id as manifest_id,
     _extracted_at as extracted_at
 from ranked

@@ -1,8 +1,8 @@
 select
-    trim(system) as system,
-    trim(id) as budget_line_id,
-    trim(coalesce(region_code, region)) as region_code_raw,
-    trim(coalesce(region_name, region)) as region_name_raw,
+    {{ clean_text('system') }} as system,
+    {{ clean_text('id') }} as budget_line_id,
+    {{ clean_text('coalesce(region_code, region)') }} as region_code_raw,
+    {{ clean_text('coalesce(region_name, region)') }} as region_name_raw,
     year,
     month,
     budget_idr,

@@ -11,14 +11,14 @@ ranked as (
 )
 
 select
-    trim(system) as system,
-    trim(id) as program_id,
+    {{ clean_text('system') }} as system,
+    {{ clean_text('id') }} as program_id,
     -- `region` carries a code or a name: it is tried as both when resolving
-    trim(coalesce(region_code, region)) as region_code_raw,
-    trim(coalesce(region_name, region)) as region_name_raw,
-    trim(program_name) as program_name,
-    trim(dimension) as dimension,
-    lower(trim(status)) as status,
+    {{ clean_text('coalesce(region_code, region)') }} as region_code_raw,
+    {{ clean_text('coalesce(region_name, region)') }} as region_name_raw,
+    {{ clean_text('program_name') }} as program_name,
+    {{ clean_text('dimension') }} as dimension,
+    lower({{ clean_text('status') }}) as status,
     start_year,
     budget_idr,
     realisation_idr,

@@ -11,13 +11,13 @@ ranked as (
 )
 
 select
-    trim(system) as system,
-    trim(id) as quickwin_id,
-    trim(coalesce(region_code, region)) as region_code_raw,
-    trim(coalesce(region_name, region)) as region_name_raw,
-    trim(name) as quickwin_name,
-    trim(dimension) as dimension,
-    lower(trim(status)) as status,
+    {{ clean_text('system') }} as system,
+    {{ clean_text('id') }} as quickwin_id,
+    {{ clean_text('coalesce(region_code, region)') }} as region_code_raw,
+    {{ clean_text('coalesce(region_name, region)') }} as region_name_raw,
+    {{ clean_text('name') }} as quickwin_name,
+    {{ clean_text('dimension') }} as dimension,
+    lower({{ clean_text('status') }}) as status,
     progress_pct,
     {{ safe_cast_date('updated_at') }} as updated_date,
     _manifest_id as manifest_id,

@@ -1,7 +1,7 @@
 with source as (
     select
         src.*,
-        upper(trim(indicator_code)) as code_upper,
+        upper({{ clean_text('indicator_code') }}) as code_upper,
         -- 'Quick Win', 'quick_win', 'QUICKWIN' -> 'quickwin'
         lower(replace(replace(replace(trim(coalesce(
             measure,
@@ -13,9 +13,9 @@ with source as (
 )
 
 select
-    trim(file) as file_name,
-    trim(region_name) as region_name_raw,
-    trim(region_code) as region_code_raw,
+    {{ clean_text('file') }} as file_name,
+    {{ clean_text('region_name') }} as region_name_raw,
+    {{ clean_text('region_code') }} as region_code_raw,
     substr(code_upper, 1, 4) as indicator_code,
     case substr(code_upper, 1, 4)
         when 'PG01' then 'overall'

@@ -1,12 +1,12 @@
 select
-    trim(file) as file_name,
-    trim(region_name) as region_name_raw,
-    trim(region_code) as region_code_raw,
-    upper(trim(indicator_code)) as indicator_code,
+    {{ clean_text('file') }} as file_name,
+    {{ clean_text('region_name') }} as region_name_raw,
+    {{ clean_text('region_code') }} as region_code_raw,
+    upper({{ clean_text('indicator_code') }}) as indicator_code,
     year,
     value,
-    lower(trim(unit)) as unit,
-    trim(source_file) as source_file,
+    lower({{ clean_text('unit') }}) as unit,
+    {{ clean_text('source_file') }} as source_file,
     {{ safe_cast_date("as_of_date") }} as as_of_date,
     _manifest_id as manifest_id,
     _extracted_at as extracted_at
