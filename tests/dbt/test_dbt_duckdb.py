@@ -104,26 +104,42 @@ def test_unresolved_rows_are_counted_not_dropped(duck):
 
 def test_evaluation_index_uses_that_years_weight_version(duck, landing):
     for (region, year), (value, version) in landing.truth.checks["evaluation"].items():
-        got = duck.execute("select evaluation_index, weight_version, composite_basis from marts.fct_smart_city_index"
-                           " where region_code = ? and year = ?", [region, year]).fetchone()
-        assert got == (pytest.approx(value), version, "evaluation"), (region, year)
-    change = duck.execute("select evaluation_index_change from marts.fct_smart_city_index"
-                          " where region_code = '35.71' and year = 2022").fetchone()[0]
-    assert change == pytest.approx(0.25)
+        got = duck.execute("select evaluation_index, weight_version, is_evaluation_complete"
+                           " from marts.fct_smart_city_index where region_code = ? and year = ?",
+                           [region, year]).fetchone()
+        assert got == (pytest.approx(value), version, True), (region, year)
+    # 2022 is weight version B, 2021 version A: the change is not comparable and says so
+    change, status = duck.execute("select evaluation_index_change, evaluation_change_status"
+                                  " from marts.fct_smart_city_index"
+                                  " where region_code = '35.71' and year = 2022").fetchone()
+    assert (change, status) == (None, "weight_version_changed")
 
 
 def test_index_ranks_are_dense_and_complete(duck):
     n, n_ranked, best = duck.execute(
-        "select count(*), count(rank_national), min(rank_national) from marts.fct_smart_city_index"
-        " where year = 2023").fetchone()
+        "select count(*), count(indicator_rank_national), min(indicator_rank_national)"
+        " from marts.fct_smart_city_index where year = 2023").fetchone()
     assert n == 514 and n_ranked == 514 and best == 1
     # within-group ranks restart at 1 in every province and peer group
     assert duck.execute("select count(*) from (select province_code from marts.fct_smart_city_index"
-                        " where year = 2023 group by 1 having min(rank_in_province) <> 1)").fetchone() == (0,)
+                        " where year = 2023 group by 1 having min(indicator_rank_in_province) <> 1)").fetchone() == (0,)
     assert duck.execute("select count(distinct peer_group) from marts.fct_smart_city_index"
-                        " where year = 2023 and rank_in_peer_group = 1").fetchone() == (2,)
-    assert duck.execute("select count(*) from marts.fct_smart_city_index"
-                        " where cohort_year is null and rank_in_cohort is not null").fetchone() == (0,)
+                        " where year = 2023 and indicator_rank_in_peer_group = 1").fetchone() == (2,)
+    assert duck.execute("select count(*) from marts.fct_smart_city_index where cohort_year is null"
+                        " and (indicator_rank_in_cohort is not null or evaluation_rank_in_cohort is not null)"
+                        ).fetchone() == (0,)
+    # evaluation ranks exist only for complete evaluations and rank the evaluation index alone
+    assert duck.execute("select count(*) from marts.fct_smart_city_index where evaluation_rank_national"
+                        " is not null and not is_evaluation_complete").fetchone() == (0,)
+    n_eval, n_eval_ranked = duck.execute(
+        "select count(*) filter (where is_evaluation_complete), count(evaluation_rank_national)"
+        " from marts.fct_smart_city_index").fetchone()
+    assert n_eval > 0 and n_eval_ranked == n_eval
+    # a change is never reported across incomparable years
+    assert duck.execute("select count(*) from marts.fct_smart_city_index where"
+                        " (evaluation_index_change is not null and evaluation_change_status <> 'comparable')"
+                        " or (indicator_index_change is not null and indicator_change_status <> 'comparable')"
+                        ).fetchone() == (0,)
 
 
 def test_dimension_scores_cover_every_region_year_dimension(duck):
