@@ -194,3 +194,20 @@ def test_docs_generate(duckdb_build):
                   name="docs")
     assert run.returncode == 0, run.output[-3000:]
     assert (run.target_path / "catalog.json").exists() and (run.target_path / "index.html").exists()
+
+
+def test_evaluation_score_mart_has_every_evaluated_participant_year(duck, landing):
+    missing = duck.execute("select count(*) from intermediate.int_evaluation_index as e"
+                           " left join marts.fct_evaluation_score as f using (region_code, year)"
+                           " where f.region_code is null").fetchone()[0]
+    assert missing == 0
+    for (region, year), (value, version) in landing.truth.checks["evaluation"].items():
+        got = duck.execute("select evaluation_index, weight_version, n_components_scored, source_file_name"
+                           " from marts.fct_evaluation_score where region_code = ? and year = ?",
+                           [region, year]).fetchone()
+        assert got[:3] == (pytest.approx(value), version, 5), (region, year)
+        assert got[3], (region, year)
+    # Kota Kediri 2022: the overall index as the document published it sits beside the recomputed one
+    reported, = duck.execute("select reported_overall_index from marts.fct_evaluation_score"
+                             " where region_code = '35.71' and year = 2022").fetchone()
+    assert reported == pytest.approx(3.31)
