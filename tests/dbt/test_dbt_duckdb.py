@@ -165,8 +165,9 @@ def test_program_impact_recovers_the_planted_effect(duck, landing):
 
 
 def test_participation_completeness_open_data_and_progress(duck, landing):
+    # 2017 (25 + Lombok Timur), 2018 (50) and 2019 (25) lists; Banyumas and Kota Depok are in 2018 and 2019
     assert duck.execute("select count(*), count(*) filter (where participation_status = 'participant')"
-                        " from marts.dim_program_participation where year = 2019").fetchone() == (514, 53)
+                        " from marts.dim_program_participation where year = 2019").fetchone() == (514, 99)
     assert duck.execute("select count(*) from marts.fct_data_completeness").fetchone() == (514 * 4 * 10,)
     bps = duck.execute("select min(coverage_ratio), max(coverage_ratio) from marts.fct_data_completeness"
                        " where source = 'bps'").fetchone()
@@ -211,3 +212,29 @@ def test_evaluation_score_mart_has_every_evaluated_participant_year(duck, landin
     reported, = duck.execute("select reported_overall_index from marts.fct_evaluation_score"
                              " where region_code = '35.71' and year = 2022").fetchone()
     assert reported == pytest.approx(3.31)
+
+
+def test_participation_as_the_sources_know_it(duck):
+    # every region the public list names, with its source status; the others are not known, not "never"
+    named, statuses, unknown, never = duck.execute(
+        "select count(*) filter (where cohort_year is not null),"
+        " count(*) filter (where source_status is not null),"
+        " count(*) filter (where participation_status = 'not_known'),"
+        " count(*) filter (where participation_status = 'never')"
+        " from marts.dim_program_participation where year = 2024").fetchone()
+    assert (named, statuses, unknown, never) == (151, 151, 514 - 151, 0)
+    # joined twice: Kota Semarang in 2017 and 2021 -> joining year 2017, named by two cohorts
+    assert duck.execute("select cohort_year, n_cohorts_named, source_status from marts.dim_program_participation"
+                        " where region_code = '33.74' and year = 2024").fetchone() == (2017, 2, "published_list")
+    # Mimika, listed under its 2017 code 91.09, is 94.04
+    assert duck.execute("select cohort_year from marts.dim_region where region_code = '94.04'").fetchone() == (2017,)
+    cohorts = {r[0]: r[1:] for r in duck.execute(
+        "select cohort_year, official_size, n_named, n_not_named, list_completeness, list_source,"
+        " control_pool_hidden_max from marts.dim_cohort").fetchall()}
+    hidden = 0 + 0 + 0 + (48 - 25) + (50 - 7) + (50 - 15) + 0
+    assert cohorts[2017] == (25, 26, 0, "complete", "public_reference", hidden)
+    assert cohorts[2018] == (50, 50, 0, "complete", "public_reference", hidden)
+    assert cohorts[2021][:4] == (48, 25, 23, "partial")
+    assert cohorts[2022][:4] == (50, 7, 43, "partial")
+    assert cohorts[2023][:4] == (50, 15, 35, "partial")
+    assert cohorts[2024][:4] == (10, 11, 0, "complete")
