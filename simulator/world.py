@@ -34,6 +34,8 @@ class World:
     components: np.ndarray                  # (R, Y, 5) Kominfo evaluation component scores
     dimensions: tuple[str, ...]
     dimension_scores: np.ndarray            # (R, Y, 6)
+    named: np.ndarray                       # (R,) bool: the public list names the region (else hidden)
+    listed: tuple[tuple[int, int], ...]     # the ministry's full list: (cohort year, region index) rows
 
     @property
     def codes(self) -> list[str]:
@@ -68,9 +70,10 @@ def _code_index(world: World) -> dict[str, int]:
 
 @lru_cache(maxsize=32)
 def _subset(world: World, scale: int) -> np.ndarray:
-    """Every participant, then a seeded sample of the others; reference order."""
-    part = np.flatnonzero(world.cohort > 0)
-    others = np.flatnonzero(world.cohort == 0)
+    """Every participant the public list names, then a seeded sample of the others (hidden participants
+    included); reference order."""
+    part = np.flatnonzero(world.named)
+    others = np.flatnonzero(~world.named)
     rng = np.random.default_rng([world.seed, 7001])
     extra = rng.permutation(others)[: max(0, scale - len(part))]
     chosen = np.sort(np.concatenate([part, extra]))
@@ -92,14 +95,31 @@ def weights_by_year() -> np.ndarray:
     return np.array([a if y < WEIGHT_VERSION_SWITCH else b for y in YEARS])
 
 
-def _cohorts(regions) -> np.ndarray:
+def _cohorts(regions, seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, int], ...]]:
+    """(cohort, named, listed): the joining year of every participant, whether the public list names it,
+    and the ministry's full list. The public list (smart_city_peserta) is partial for some cohorts: the
+    simulator enrols participants it does not name so that every cohort has its official size
+    (smart_city_kohort_ukuran), drawn from the regions no source names (seeded)."""
     index = {r["kode_kemendagri"]: i for i, r in enumerate(regions)}
     cohort = np.zeros(len(regions), dtype=np.int64)
+    listed: list[tuple[int, int]] = []
     for p in reference.participants():
         i = index[reference.old_to_current_code().get(p["kode_kemendagri"], p["kode_kemendagri"])]
         year = int(p["tahun_kohort"])
         cohort[i] = year if cohort[i] == 0 else min(cohort[i], year)
-    return cohort
+        if (year, i) not in listed:
+            listed.append((year, i))
+    named = cohort > 0
+    rng = np.random.default_rng([seed, 505])
+    pool = list(rng.permutation(np.flatnonzero(~named)))
+    for row in reference.load("smart_city_kohort_ukuran"):
+        year, size = int(row["tahun_kohort"]), int(row["jumlah_resmi"])
+        n_named = sum(1 for y, _ in listed if y == year)
+        for _ in range(max(0, size - n_named)):
+            i = int(pool.pop())
+            cohort[i] = year
+            listed.append((year, i))
+    return cohort, named, tuple(sorted(listed))
 
 
 def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
@@ -172,7 +192,7 @@ def build(seed: int = 0) -> World:
     regions = reference.regions()
     years = np.array(YEARS)
     is_kota = np.array([r["jenis"] == "Kota" for r in regions])
-    cohort = _cohorts(regions)
+    cohort, named, listed = _cohorts(regions, seed)
     codes = tuple(r["kode"] for r in reference.indicators())
     dims = tuple(dict.fromkeys(r["dimensi"] for r in reference.load("smart_city_dimensi")))
     values = np.full((len(codes), len(regions), len(years)), np.nan)
@@ -191,9 +211,9 @@ def build(seed: int = 0) -> World:
     comp, dim_scores = _evaluation(np.random.default_rng([seed, 303]), cohort, years, len(dims))
     world = World(seed, regions, is_kota, cohort, codes, values, monthly,
                   _population(np.random.default_rng([seed, 404]), regions, years),
-                  comp, dims, dim_scores)
+                  comp, dims, dim_scores, named, listed)
     values[codes.index("PG01")] = np.where(world.evaluated(), world.index_score(), np.nan)
-    for a in (values, is_kota, cohort, comp, dim_scores, world.population, monthly["SB02"]):
+    for a in (values, is_kota, cohort, named, comp, dim_scores, world.population, monthly["SB02"]):
         a.setflags(write=False)
     return world
 
@@ -228,8 +248,12 @@ def planted_truth(seed: int = 0) -> dict:
         "no_effect": list(NO_EFFECT),
         "selection": f"participants start {SELECTION_SD} sd better (constant over time)",
         "participants": [{"region_code": w.regions[i]["kode_kemendagri"], "name": w.regions[i]["nama"],
-                          "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG}
+                          "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG,
+                          "named_in_public_list": bool(w.named[i])}
                          for i in np.flatnonzero(w.cohort > 0)],
+        # the public list is partial: these participants only the ministry's list (daftar_peserta) names
+        "hidden_participants": {str(y): sum(1 for i in np.flatnonzero((w.cohort == y) & ~w.named))
+                                for y in sorted(set(int(c) for c in w.cohort[w.cohort > 0]))},
         "evaluation_weights": {str(y): dict(zip(COMPONENTS, map(float, row), strict=True))
                                for y, row in zip(YEARS, weights_by_year(), strict=True)},
     }

@@ -94,8 +94,8 @@ def test_evaluation_index_uses_versioned_weights(world):
     assert not np.array_equal(W.weights_by_year()[0], W.weights_by_year()[-1])
 
 
-def test_scale_subset_keeps_every_participant(world):
-    part = set(np.flatnonzero(world.cohort > 0))
+def test_scale_subset_keeps_every_named_participant(world):
+    part = set(np.flatnonzero(world.named))
     assert len(part) == len({r["kode_kemendagri"] for r in reference.participants()})
     for scale in (1, 60, 200, 514):
         chosen = world.region_indices(scale)
@@ -108,4 +108,25 @@ def test_truth_lists_participants_with_first_effect_year(world):
     truth = W.planted_truth(0)
     mimika = next(p for p in truth["participants"] if p["region_code"] == "94.04")
     assert mimika == {"region_code": "94.04", "name": "Kabupaten Mimika", "cohort_year": 2017,
-                      "first_effect_year": 2018}
+                      "first_effect_year": 2018, "named_in_public_list": True}
+
+
+def test_hidden_participants_make_official_cohort_sizes_true(world):
+    """The public list is partial for 2021-2023: the world enrols participants it does not name, so every
+    cohort has its official size in the ministry's list, and the truth says how many are hidden."""
+    sizes = {int(r["tahun_kohort"]): int(r["jumlah_resmi"]) for r in reference.load("smart_city_kohort_ukuran")}
+    per_cohort = {}
+    for year, _ in world.listed:
+        per_cohort[year] = per_cohort.get(year, 0) + 1
+    for year, size in sizes.items():
+        assert per_cohort[year] == max(size, per_cohort[year]), year   # 2024 names 11 for an official 10
+        assert per_cohort[year] >= size
+    truth = W.planted_truth(0)
+    assert truth["hidden_participants"] == {"2017": 0, "2018": 0, "2019": 0, "2021": 23, "2022": 43,
+                                            "2023": 35, "2024": 0}
+    hidden = [p for p in truth["participants"] if not p["named_in_public_list"]]
+    assert len(hidden) == 23 + 43 + 35
+    assert all(not world.named[world.region_index(p["region_code"])] for p in hidden)
+    # another seed hides other regions
+    other = {p["region_code"] for p in W.planted_truth(1)["participants"] if not p["named_in_public_list"]}
+    assert other != {p["region_code"] for p in hidden}
