@@ -12,6 +12,7 @@ class LazyGroup(click.Group):
     lazy = {
         "simulate": "simulator.cli:simulate",
         "extract": "extractors.cli:extract",
+        "impact": "smartcity.impact:impact",
     }
 
     def list_commands(self, ctx):
