@@ -11,6 +11,9 @@
     t_table  : relation with degrees_of_freedom, t_975 (two-sided 95 % critical values)
     controls : optional relation (series_key, cohort, unit): the never-treated units each cohort may
                use as controls (matching); default every never-treated unit
+    transition_years : post-joining years left out of the cohort and overall aggregates (the joining
+               year is a transition year when effects start with the first full year); 0 = did's
+               aggregates. Group-time and event-study rows always include every year.
 
   impact_results: one row per
     group_time  series x cohort g x year t: ATT(g,t), relative_year = t - g (t < g: placebo)
@@ -25,7 +28,7 @@
   df >= 2); 95 % CI with the largest tabulated df <= df (conservative); q = Benjamini-Hochberg over all
   rows of the run that have a p-value.
 -#}
-{% macro impact_ctes(panel, t_table, controls=none) -%}
+{% macro impact_ctes(panel, t_table, controls=none, transition_years=0) -%}
 impact_panel as (
     select
         cast(series_key as varchar) as series_key,
@@ -147,7 +150,7 @@ impact_weights as (
     union all
     select series_key, 'cohort', cohort, cast(null as integer), cohort, year,
            1.0 / count(*) over (partition by series_key, cohort)
-    from impact_estimable where year >= cohort
+    from impact_estimable where year >= cohort + {{ transition_years | int }}
     union all
     select series_key, 'pre_trend', cohort, cast(null as integer), cohort, year,
            1.0 / count(*) over (partition by series_key, cohort)
@@ -155,7 +158,7 @@ impact_weights as (
     union all
     select series_key, 'overall', cast(null as integer), cast(null as integer), cohort, year,
            cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
-    from impact_estimable where year >= cohort
+    from impact_estimable where year >= cohort + {{ transition_years | int }}
     union all
     select series_key, 'overall_pre_trend', cast(null as integer), cast(null as integer), cohort, year,
            cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
