@@ -11,7 +11,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from simulator.indicators import EFFECTS, NO_EFFECT, SELECTION_SD, SPECS
+from simulator.indicators import (
+    COHORT_EFFECT_SCALE,
+    EFFECT_RAMP_YEARS,
+    EFFECTS,
+    NO_EFFECT,
+    NOISE_LOG_SD,
+    SELECTION_SD,
+    SPECS,
+    TREND_SELECTED,
+)
 from smartcity import reference
 
 YEARS = tuple(range(2015, 2025))
@@ -122,12 +131,24 @@ def _cohorts(regions, seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[tupl
     return cohort, named, tuple(sorted(listed))
 
 
+def effect_path(cohort: np.ndarray, years=None) -> np.ndarray:
+    """(R, Y) share of the long-run effect a region has in each year: 0 before cohort_year + EFFECT_LAG,
+    then building up over EFFECT_RAMP_YEARS years, scaled by its cohort (COHORT_EFFECT_SCALE)."""
+    years = np.array(YEARS if years is None else years)
+    since = years[None, :] - cohort[:, None] - EFFECT_LAG + 1          # 1 in the first full year
+    ramp = np.clip(since / EFFECT_RAMP_YEARS, 0, 1)
+    scale = np.array([COHORT_EFFECT_SCALE.get(int(c), 1.0) for c in cohort])
+    return np.where((cohort[:, None] > 0) & (since >= 1), ramp * scale[:, None], 0.0)
+
+
 def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
     n, ny = len(is_kota), len(years)
     participant = cohort > 0
     level = np.where(is_kota, spec.kota, spec.kab)
     z = rng.standard_normal(n)
-    noise = rng.standard_normal((n, ny)) * spec.noise
+    # heteroskedastic: every region has its own noise level (lognormal factor, mean 1)
+    region_noise = np.exp(NOISE_LOG_SD * rng.standard_normal(n) - NOISE_LOG_SD ** 2 / 2)
+    noise = rng.standard_normal((n, ny)) * spec.noise * region_noise[:, None]
     sign = -1.0 if code in _LOWER_BETTER else 1.0
     if spec.participants_only:
         t = np.clip(years[None, :] - cohort[:, None], 0, None)
@@ -139,8 +160,8 @@ def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
         out = np.exp(base[:, None] + np.log1p(spec.trend) * t + shock + noise)
     else:
         base = np.maximum(level + spec.sd * z, spec.floor) + sign * SELECTION_SD * spec.sd * participant
-        treated = participant[:, None] & (years[None, :] >= cohort[:, None] + EFFECT_LAG)
-        out = base[:, None] + spec.trend * t + shock + noise + EFFECTS.get(code, 0.0) * treated
+        out = (base[:, None] + spec.trend * t + shock + noise + EFFECTS.get(code, 0.0) * effect_path(cohort, years)
+               + TREND_SELECTED.get(code, 0.0) * participant[:, None] * (years - years[0])[None, :])
     out = np.round(np.clip(out, spec.lo, spec.hi), spec.decimals)
     gone = (rng.random((n, ny)) < spec.missing) | (years[None, :] < spec.start)
     if spec.every > 1:
@@ -158,9 +179,9 @@ def _open_datasets(rng, is_kota, cohort, years) -> np.ndarray:
     part = cohort > 0
     base = np.maximum(0, np.where(is_kota, 8, 3) + 4 * z1 + SELECTION_SD * 4 * part)
     slope = np.maximum(0.5, np.where(is_kota, 7, 4) + 2 * z2)
-    treated = part[:, None] & (years[None, :] >= cohort[:, None] + EFFECT_LAG)
+    # cumulative count: the planted effect path is non-decreasing in time, so the count stays so
     return np.round(base[:, None] + slope[:, None] * (years - years[0])[None, :]
-                    + EFFECTS["SG06"] * treated)
+                    + EFFECTS["SG06"] * effect_path(cohort, years))
 
 
 def _evaluation(rng, cohort, years, n_dims):
@@ -234,6 +255,26 @@ def _population(rng, regions, years) -> np.ndarray:
     return np.round(pop2024[:, None] / (1 + growth[:, None]) ** back * wobble).astype(np.int64)
 
 
+def _cohort_years(w: World) -> list[int]:
+    return sorted({int(c) for c in w.cohort[w.cohort > 0]})
+
+
+def _in_sample_effect(w: World, code: str, cohort_year: int | None = None) -> float | None:
+    """Mean planted effect over the participant-years after the joining year that the data can identify
+    (a value that year and in the year before joining), optionally for one cohort."""
+    years = np.array(YEARS)
+    effect = EFFECTS[code]
+    path = effect_path(w.cohort)
+    v = w.series(code)
+    base_idx = np.clip(w.cohort - 1 - YEARS[0], 0, len(YEARS) - 1)
+    has_base = (w.cohort - 1 >= YEARS[0]) & ~np.isnan(v[np.arange(len(w.cohort)), base_idx])
+    post = ((w.cohort[:, None] > 0) & (years[None, :] > w.cohort[:, None]) & ~np.isnan(v)
+            & has_base[:, None])
+    if cohort_year is not None:
+        post &= (w.cohort == cohort_year)[:, None]
+    return round(float(effect * path[post].mean()), 6) if post.any() else None
+
+
 def planted_truth(seed: int = 0) -> dict:
     """What a correct evaluation must recover: the effect per indicator and who was treated when."""
     w = build(seed)
@@ -243,9 +284,18 @@ def planted_truth(seed: int = 0) -> dict:
         "years": list(YEARS),
         "as_of": AS_OF,
         "effect_starts": f"cohort_year + {EFFECT_LAG}",
-        "effects": {c: {"effect": e, "unit": catalogue[c]["satuan"], "direction": catalogue[c]["arah"],
+        "effect_ramp_years": EFFECT_RAMP_YEARS,
+        # effect: the average planted effect over the participant-years after the joining year that the
+        # data identify (what the warehouse's overall row estimates); by_cohort: the same per cohort;
+        # long_run: the full effect
+        "effects": {c: {"effect": _in_sample_effect(w, c), "long_run": e,
+                        "by_cohort": {str(g): _in_sample_effect(w, c, g) for g in _cohort_years(w)},
+                        "unit": catalogue[c]["satuan"], "direction": catalogue[c]["arah"],
                         "name": catalogue[c]["nama_id"]} for c, e in EFFECTS.items()},
         "no_effect": list(NO_EFFECT),
+        "selected_on_trend": {c: {"extra_trend_per_year": slope, "name": catalogue[c]["nama_id"]}
+                              for c, slope in TREND_SELECTED.items()},
+        "noise": f"region-specific: spec noise x lognormal factor (log-sd {NOISE_LOG_SD}, mean 1)",
         "selection": f"participants start {SELECTION_SD} sd better (constant over time)",
         "participants": [{"region_code": w.regions[i]["kode_kemendagri"], "name": w.regions[i]["nama"],
                           "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG,

@@ -25,14 +25,26 @@ OUTPUT_COLUMNS = ["row_type", "cohort", "year", "relative_year", "estimate", "st
                   "n_treated", "n_controls", "p_value", "q_value", "degrees_of_freedom"]
 
 
-def render_sql(panel: str, t_table: str, controls: str | None = None) -> str:
-    """The SELECT over `impact_results` for a panel relation (series_key, unit, year, cohort, value)."""
+def render_sql(panel: str, t_table: str, controls: str | None = None, transition_years: int = 0,
+               stratum: str | None = None) -> str:
+    """The SELECT over `impact_results` for a panel relation (series_key, unit, year, cohort, value).
+    `transition_years` = 1 is what the warehouse uses (fct_program_impact); 0 gives did's aggregates."""
     import jinja2
 
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     template = env.from_string(MACROS.read_text()
-                               + "\n{{ impact_ctes(panel, t_table, controls) }}")
-    return "with " + template.render(panel=panel, t_table=t_table, controls=controls) + "\nselect * from impact_results"
+                               + "\n{{ impact_ctes(panel, t_table, controls, transition_years, stratum) }}")
+    body = template.render(panel=panel, t_table=t_table, controls=controls, transition_years=transition_years,
+                           stratum=stratum)
+    return "with " + body + "\nselect * from impact_results"
+
+
+def load_t_table(con, name: str = "impact_t_table") -> str:
+    """The project's t critical values (seed t_critical_values) as a temp view; returns its name."""
+    con.execute(f"create or replace temp view {name} as select cast(degrees_of_freedom as integer)"
+                f" as degrees_of_freedom, cast(t_975 as double) as t_975 from read_csv({_q(T_TABLE)},"
+                f" header = true)")
+    return name
 
 
 def _q(path: Path) -> str:
@@ -51,9 +63,7 @@ def estimate(panel_csv: Path, matching: str = "none", k: int = 5, con=None):
                    cast(nullif(trim(cast(cohort as varchar)), '') as integer) as cohort,
                    cast(value as double) as value
             from read_csv({_q(panel_csv)}, header = true, all_varchar = true)""")
-        con.execute(f"create or replace temp view impact_t_table as select cast(degrees_of_freedom as integer)"
-                    f" as degrees_of_freedom, cast(t_975 as double) as t_975 from read_csv({_q(T_TABLE)},"
-                    f" header = true)")
+        load_t_table(con)
         controls = None
         if matching == "trajectory":
             con.execute(trajectory_controls_sql("impact_input", k))

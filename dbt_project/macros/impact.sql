@@ -22,20 +22,25 @@
     pre_trend   series x cohort: mean of the cohort's pre-joining placebo ATT(g,t) (t < g)
     overall     series: post-joining ATT(g,t) weighted by cohort size (did's "simple" aggregate)
     overall_pre_trend series: pre-joining placebo ATT(g,t) weighted by cohort size
+  stratum (optional column of the panel, e.g. peer_group): parallel trends are assumed within strata
+  only: a participant's change is compared with the mean change of the controls of its own stratum
+  (did's outcome regression on a discrete covariate); participants of a stratum with fewer than two
+  controls are left out. Without it every never-treated unit is a control for every participant.
   Standard errors from the units' influence functions (a unit's contributions summed over the cells an
   aggregate uses, so controls shared by cohorts are counted once); t = estimate / se with
   df = treated units - 1; p two-sided (Student t via a normal approximation, |error| < 0.005 for
   df >= 2); 95 % CI with the largest tabulated df <= df (conservative); q = Benjamini-Hochberg over all
   rows of the run that have a p-value.
 -#}
-{% macro impact_ctes(panel, t_table, controls=none, transition_years=0) -%}
+{% macro impact_ctes(panel, t_table, controls=none, transition_years=0, stratum=none) -%}
 impact_panel as (
     select
         cast(series_key as varchar) as series_key,
         cast(unit as varchar) as unit,
         cast(year as integer) as year,
         cast(cohort as integer) as cohort,
-        cast(value as float8) as value
+        cast(value as float8) as value,
+        cast({{ stratum if stratum else "''" }} as varchar) as stratum
     from {{ panel }}
     where value is not null
 ),
@@ -67,6 +72,7 @@ impact_changes as (
         impact_grid.cohort,
         impact_grid.year,
         now_values.unit,
+        now_values.stratum,
         now_values.cohort is not null as is_treated,
         now_values.value - base_values.value as change
     from impact_grid
@@ -90,85 +96,123 @@ impact_changes as (
     {%- endif %}
 ),
 
-impact_cell_groups as (
+impact_control_strata as (
+    -- the controls' mean change per stratum (at least 2 controls: their variance enters the error)
     select
-        series_key, cohort, year, is_treated,
-        count(*) as n,
-        avg(change) as mean_change,
-        var_samp(change) as var_change
+        series_key, cohort, year, stratum,
+        count(*) as n_controls,
+        avg(change) as mean_change
     from impact_changes
-    group by series_key, cohort, year, is_treated
+    where not is_treated
+    group by series_key, cohort, year, stratum
+    having count(*) > 1
+),
+
+impact_treated as (
+    -- a participant's change minus the mean change of the controls of its stratum (participants in a
+    -- stratum without controls are left out)
+    select
+        impact_changes.series_key, impact_changes.cohort, impact_changes.year, impact_changes.unit,
+        impact_changes.stratum,
+        impact_changes.change - impact_control_strata.mean_change as adjusted_change
+    from impact_changes
+    inner join impact_control_strata
+        on impact_control_strata.series_key = impact_changes.series_key
+        and impact_control_strata.cohort = impact_changes.cohort
+        and impact_control_strata.year = impact_changes.year
+        and impact_control_strata.stratum = impact_changes.stratum
+    where impact_changes.is_treated
 ),
 
 impact_cells as (
     select
-        treated.series_key,
-        treated.cohort,
-        treated.year,
-        treated.n as n_treated,
-        controls.n as n_controls,
-        treated.mean_change - controls.mean_change as estimate,
-        sqrt(treated.var_change / treated.n + controls.var_change / controls.n) as std_error
-    from impact_cell_groups as treated
-    inner join impact_cell_groups as controls
-        on controls.series_key = treated.series_key
-        and controls.cohort = treated.cohort
-        and controls.year = treated.year
-        and not controls.is_treated
-    where treated.is_treated
+        series_key, cohort, year,
+        count(*) as n_treated,
+        avg(adjusted_change) as estimate
+    from impact_treated
+    group by series_key, cohort, year
+),
+
+impact_treated_strata as (
+    select series_key, cohort, year, stratum, count(*) as n_treated_in_stratum
+    from impact_treated
+    group by series_key, cohort, year, stratum
 ),
 
 impact_psi as (
-    -- a unit's influence on its cell's estimate (treated +, controls -); sum of squares = se^2
+    -- each unit's influence on its cell's estimate; the sum of squares is the squared standard error
     select
-        impact_changes.series_key,
-        impact_changes.cohort,
-        impact_changes.year,
-        impact_changes.unit,
-        impact_changes.is_treated,
-        case when impact_changes.is_treated then 1.0 else -1.0 end
-            * (impact_changes.change - impact_cell_groups.mean_change)
-            / sqrt(cast(impact_cell_groups.n as float8) * (impact_cell_groups.n - 1)) as psi
+        impact_treated.series_key, impact_treated.cohort, impact_treated.year, impact_treated.unit,
+        true as is_treated,
+        (impact_treated.adjusted_change - impact_cells.estimate)
+            / sqrt(cast(impact_cells.n_treated as float8) * (impact_cells.n_treated - 1)) as psi
+    from impact_treated
+    inner join impact_cells
+        on impact_cells.series_key = impact_treated.series_key
+        and impact_cells.cohort = impact_treated.cohort
+        and impact_cells.year = impact_treated.year
+    where impact_cells.n_treated > 1
+    union all
+    select
+        impact_changes.series_key, impact_changes.cohort, impact_changes.year, impact_changes.unit,
+        false,
+        -1.0 * impact_treated_strata.n_treated_in_stratum / impact_cells.n_treated
+            * (impact_changes.change - impact_control_strata.mean_change)
+            / sqrt(cast(impact_control_strata.n_controls as float8) * (impact_control_strata.n_controls - 1))
     from impact_changes
-    inner join impact_cell_groups
-        on impact_cell_groups.series_key = impact_changes.series_key
-        and impact_cell_groups.cohort = impact_changes.cohort
-        and impact_cell_groups.year = impact_changes.year
-        and impact_cell_groups.is_treated = impact_changes.is_treated
-    where impact_cell_groups.n > 1
+    inner join impact_control_strata
+        on impact_control_strata.series_key = impact_changes.series_key
+        and impact_control_strata.cohort = impact_changes.cohort
+        and impact_control_strata.year = impact_changes.year
+        and impact_control_strata.stratum = impact_changes.stratum
+    inner join impact_treated_strata
+        on impact_treated_strata.series_key = impact_changes.series_key
+        and impact_treated_strata.cohort = impact_changes.cohort
+        and impact_treated_strata.year = impact_changes.year
+        and impact_treated_strata.stratum = impact_changes.stratum
+    inner join impact_cells
+        on impact_cells.series_key = impact_changes.series_key
+        and impact_cells.cohort = impact_changes.cohort
+        and impact_cells.year = impact_changes.year
+    where not impact_changes.is_treated
+      and impact_cells.n_treated > 1
 ),
 
 impact_estimable as (
-    select * from impact_cells where std_error is not null
+    select * from impact_cells where n_treated > 1
 ),
 
 impact_weights as (
-    select series_key, 'event_study' as row_type, cast(null as integer) as agg_cohort,
-           year - cohort as relative_year, cohort, year,
-           cast(n_treated as float8) / sum(n_treated) over (partition by series_key, year - cohort) as weight
+    select series_key, 'group_time' as row_type, cohort as agg_cohort, year as agg_year,
+           year - cohort as relative_year, cohort, year, 1.0 as weight
     from impact_estimable
     union all
-    select series_key, 'cohort', cohort, cast(null as integer), cohort, year,
+    select series_key, 'event_study', cast(null as integer), cast(null as integer),
+           year - cohort, cohort, year,
+           cast(n_treated as float8) / sum(n_treated) over (partition by series_key, year - cohort)
+    from impact_estimable
+    union all
+    select series_key, 'cohort', cohort, cast(null as integer), cast(null as integer), cohort, year,
            1.0 / count(*) over (partition by series_key, cohort)
     from impact_estimable where year >= cohort + {{ transition_years | int }}
     union all
-    select series_key, 'pre_trend', cohort, cast(null as integer), cohort, year,
+    select series_key, 'pre_trend', cohort, cast(null as integer), cast(null as integer), cohort, year,
            1.0 / count(*) over (partition by series_key, cohort)
     from impact_estimable where year < cohort
     union all
-    select series_key, 'overall', cast(null as integer), cast(null as integer), cohort, year,
-           cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
+    select series_key, 'overall', cast(null as integer), cast(null as integer), cast(null as integer),
+           cohort, year, cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
     from impact_estimable where year >= cohort + {{ transition_years | int }}
     union all
-    select series_key, 'overall_pre_trend', cast(null as integer), cast(null as integer), cohort, year,
-           cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
+    select series_key, 'overall_pre_trend', cast(null as integer), cast(null as integer), cast(null as integer),
+           cohort, year, cast(n_treated as float8) / sum(n_treated) over (partition by series_key)
     from impact_estimable where year < cohort
 ),
 
 impact_aggregate_estimates as (
     select
         impact_weights.series_key, impact_weights.row_type, impact_weights.agg_cohort,
-        impact_weights.relative_year,
+        impact_weights.agg_year, impact_weights.relative_year,
         sum(impact_weights.weight * impact_estimable.estimate) as estimate,
         count(*) as n_cells
     from impact_weights
@@ -177,13 +221,14 @@ impact_aggregate_estimates as (
         and impact_estimable.cohort = impact_weights.cohort
         and impact_estimable.year = impact_weights.year
     group by impact_weights.series_key, impact_weights.row_type, impact_weights.agg_cohort,
-             impact_weights.relative_year
+             impact_weights.agg_year, impact_weights.relative_year
 ),
 
 impact_aggregate_psi as (
+    -- a unit's contributions summed over the cells an aggregate uses (controls shared by cohorts once)
     select
         impact_weights.series_key, impact_weights.row_type, impact_weights.agg_cohort,
-        impact_weights.relative_year, impact_psi.unit, impact_psi.is_treated,
+        impact_weights.agg_year, impact_weights.relative_year, impact_psi.unit, impact_psi.is_treated,
         sum(impact_weights.weight * impact_psi.psi) as psi
     from impact_weights
     inner join impact_psi
@@ -191,28 +236,23 @@ impact_aggregate_psi as (
         and impact_psi.cohort = impact_weights.cohort
         and impact_psi.year = impact_weights.year
     group by impact_weights.series_key, impact_weights.row_type, impact_weights.agg_cohort,
-             impact_weights.relative_year, impact_psi.unit, impact_psi.is_treated
+             impact_weights.agg_year, impact_weights.relative_year, impact_psi.unit, impact_psi.is_treated
 ),
 
 impact_aggregate_errors as (
     select
-        series_key, row_type, agg_cohort, relative_year,
+        series_key, row_type, agg_cohort, agg_year, relative_year,
         sqrt(sum(psi * psi)) as std_error,
         count(*) filter (where is_treated) as n_treated,
         count(*) filter (where not is_treated) as n_controls
     from impact_aggregate_psi
-    group by series_key, row_type, agg_cohort, relative_year
+    group by series_key, row_type, agg_cohort, agg_year, relative_year
 ),
 
 impact_rows as (
     select
-        series_key, 'group_time' as row_type, cohort, year, year - cohort as relative_year,
-        estimate, std_error, n_treated, n_controls, 1 as n_cells
-    from impact_cells
-    union all
-    select
         impact_aggregate_estimates.series_key, impact_aggregate_estimates.row_type,
-        impact_aggregate_estimates.agg_cohort, cast(null as integer),
+        impact_aggregate_estimates.agg_cohort as cohort, impact_aggregate_estimates.agg_year as year,
         impact_aggregate_estimates.relative_year, impact_aggregate_estimates.estimate,
         impact_aggregate_errors.std_error, impact_aggregate_errors.n_treated,
         impact_aggregate_errors.n_controls, impact_aggregate_estimates.n_cells
@@ -221,6 +261,7 @@ impact_rows as (
         on impact_aggregate_errors.series_key = impact_aggregate_estimates.series_key
         and impact_aggregate_errors.row_type = impact_aggregate_estimates.row_type
         and impact_aggregate_errors.agg_cohort is not distinct from impact_aggregate_estimates.agg_cohort
+        and impact_aggregate_errors.agg_year is not distinct from impact_aggregate_estimates.agg_year
         and impact_aggregate_errors.relative_year is not distinct from impact_aggregate_estimates.relative_year
 ),
 

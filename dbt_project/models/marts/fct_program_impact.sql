@@ -11,8 +11,10 @@
 -- Significance is judged on the Benjamini-Hochberg q-value across all rows of the run (q < 0.05);
 -- cohort and overall rows carry their pre-trend test (p-value and a flag at p < 0.05).
 -- Estimates rounded to 6 decimals (identical on DuckDB and PostgreSQL).
+-- Parallel trends are assumed within the peer group (kabupaten / kota trend apart): each participant
+-- is compared with the never-participants of its own peer group.
 with {{ impact_ctes(ref('int_impact_panel'), ref('stg_reference__t_critical_values'),
-                     transition_years=var('impact_transition_years', 1)) }},
+                     transition_years=var('impact_transition_years', 1), stratum='peer_group') }},
 
 series as (
     select
