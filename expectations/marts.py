@@ -211,7 +211,9 @@ def build_participation(df) -> list:
 # default to 0-5 (the ministry's Indeks Pencapaian scale) unless their name ends in _100/_pct.
 SCORE_SCALES = {"indicator_index": 100.0, "evaluation_index": 5.0, "composite_score": 100.0,
                 "dimension_score": 100.0}
-RANK_SCORE = "composite_score"   # the score ranks are computed from (1 = highest)
+RANK_SCORE = "composite_score"   # the score plain rank_* columns are computed from (1 = highest)
+# measure-specific ranks (<measure>_rank_*) are computed from that measure only: no rank mixes measures
+RANK_SCORES = {"indicator": "indicator_index", "evaluation": "evaluation_index"}
 _RANK_PARTITIONS = {  # words in the rank column -> candidate partition columns (besides year)
     "national": [], "province": ["province_code", "kode_provinsi"], "provinsi": ["province_code", "kode_provinsi"],
     "cohort": ["cohort_year", "tahun_kohort", "cohort"], "peer": ["peer_group", "region_type", "jenis"],
@@ -238,13 +240,20 @@ def _score_columns(df) -> list[tuple[str, float]]:
 
 
 def _rank_columns(df) -> list[str]:
-    return [c for c in df.columns if c.lower().startswith("rank") and not c.lower().endswith(
-        ("_change", "_delta", "_diff")) and _is_numeric(df, c)]
+    return [c for c in df.columns if re.match(r"^(\w+_)?rank", c.lower()) and not c.lower().endswith(
+        ("_change", "_delta", "_diff", "_score", "_status")) and _is_numeric(df, c)]
+
+
+def _rank_score(df, rank_col: str) -> str | None:
+    """The score a rank column ranks: `<measure>_rank_*` -> that measure's index, `rank_*` -> RANK_SCORE."""
+    measure = rank_col.lower().split("rank", 1)[0].strip("_")
+    score = RANK_SCORES.get(measure, RANK_SCORE) if measure else RANK_SCORE
+    return score if score in df.columns and _is_numeric(df, score) else None
 
 
 def _rank_partition(df, rank_col: str) -> list[str] | None:
     parts = [c for c in ("year",) if c in df.columns]
-    suffix = rank_col.lower().removeprefix("rank").strip("_") or "national"
+    suffix = rank_col.lower().split("rank", 1)[1].strip("_") or "national"
     for key, candidates in _RANK_PARTITIONS.items():
         if key in suffix:
             if not candidates:
@@ -268,7 +277,8 @@ def _gapless(ranks) -> bool:
 def prepare_smart_city_index(df):
     """Derived columns GX can check row by row: `_<rank>_gapless` (the row's partition - year, and the
     province/cohort/peer group for those ranks - has ranks 1..n without gaps) and `_<rank>_matches_score`
-    (the rank equals the competition rank of composite_score, highest first, within the partition)."""
+    (the rank equals the competition rank of its own measure - indicator_index for indicator_rank_*,
+    evaluation_index for evaluation_rank_* - highest first, within the partition)."""
     df = df.copy()
     for col in _rank_columns(df):
         parts = _rank_partition(df, col)
@@ -279,12 +289,13 @@ def prepare_smart_city_index(df):
         else:
             ok = bool(_gapless(df[col]))
         df[f"_{col}_gapless"] = ok
-        if RANK_SCORE in df.columns and _is_numeric(df, RANK_SCORE):
-            ranked = df[df[col].notna() & df[RANK_SCORE].notna()]
+        score = _rank_score(df, col)
+        if score:
+            ranked = df[df[col].notna() & df[score].notna()]
             if parts:
-                expected = ranked.groupby(parts, dropna=False)[RANK_SCORE].rank(method="min", ascending=False)
+                expected = ranked.groupby(parts, dropna=False)[score].rank(method="min", ascending=False)
             else:
-                expected = ranked[RANK_SCORE].rank(method="min", ascending=False)
+                expected = ranked[score].rank(method="min", ascending=False)
             match = (ranked[col].astype(float) == expected).reindex(df.index, fill_value=True)
             df[f"_{col}_matches_score"] = match.astype(bool)
     return df
@@ -304,7 +315,7 @@ def build_smart_city_index(df) -> list:
                                column=f"_{col}_gapless", value_set=[True]))
         if f"_{col}_matches_score" in df.columns:
             exps.append(expect("ExpectColumnValuesToBeInSet",
-                               f"{col} agrees with {RANK_SCORE} (1 = highest) within each {within}",
+                               f"{col} agrees with {_rank_score(df, col)} (1 = highest) within each {within}",
                                column=f"_{col}_matches_score", value_set=[True]))
     if present(df, "region_code", "year"):
         exps.append(expect("ExpectCompoundColumnsToBeUnique", "one index row per region and year",
@@ -358,8 +369,8 @@ def specs(tables: set[str]) -> list[TableSpec]:
     if "fct_smart_city_index" in tables:
         out.append(TableSpec(SUITE, "marts.fct_smart_city_index", build_smart_city_index,
                              index_columns=["region_code", "year", "province_code", "peer_group", "cohort_year",
-                                            RANK_SCORE, "rank_national", "rank_in_province", "rank_in_cohort",
-                                            "rank_in_peer_group"],
+                                            "indicator_index", "indicator_rank_national",
+                                            "evaluation_index", "evaluation_rank_national"],
                              prepare=prepare_smart_city_index))
     if "fct_data_completeness" in tables:
         out.append(TableSpec(SUITE, "marts.fct_data_completeness", build_data_completeness,

@@ -82,18 +82,29 @@ def _add_extra_tables(con) -> None:
                    case when d.cohort_year <= y.year then round(hash(y.year || d.region_code) % 500 / 100.0, 2)
                    end as evaluation_index
             from marts.dim_region d cross join (select unnest(range(2018, 2024)) as year) y),
-        scored as (select *, coalesce(evaluation_index * 20, indicator_index) as composite_score from base)
+        scored as (select * from base)
         select *,
-               cast(rank() over (partition by year order by composite_score desc) as integer) as rank_national,
-               cast(rank() over (partition by year, province_code order by composite_score desc) as integer)
-                   as rank_in_province,
-               cast(case when cohort_year is not null then rank() over (partition by year, cohort_year
-                   order by composite_score desc) end as integer) as rank_in_cohort,
-               cast(rank() over (partition by year, peer_group order by composite_score desc) as integer)
-                   as rank_in_peer_group,
-               composite_score - lag(composite_score) over (partition by region_code order by year)
-                   as composite_score_change
-        from scored""")
+               cast(case when indicator_index is not null then rank() over (partition by year, (indicator_index is null)
+                   order by indicator_index desc) end as integer) as indicator_rank_national,
+               cast(case when indicator_index is not null then rank() over (partition by year, province_code,
+                   (indicator_index is null) order by indicator_index desc) end as integer) as indicator_rank_in_province,
+               cast(case when indicator_index is not null and cohort_year is not null then rank() over (partition by
+                   year, cohort_year, (indicator_index is null) order by indicator_index desc) end as integer)
+                   as indicator_rank_in_cohort,
+               cast(case when indicator_index is not null then rank() over (partition by year, peer_group,
+                   (indicator_index is null) order by indicator_index desc) end as integer) as indicator_rank_in_peer_group,
+               indicator_index - lag(indicator_index) over (partition by region_code order by year) as indicator_index_change,
+               cast(case when evaluation_index is not null then rank() over (partition by year, (evaluation_index is null)
+                   order by evaluation_index desc) end as integer) as evaluation_rank_national,
+               cast(case when evaluation_index is not null then rank() over (partition by year, province_code,
+                   (evaluation_index is null) order by evaluation_index desc) end as integer) as evaluation_rank_in_province,
+               cast(case when evaluation_index is not null and cohort_year is not null then rank() over (partition by
+                   year, cohort_year, (evaluation_index is null) order by evaluation_index desc) end as integer)
+                   as evaluation_rank_in_cohort,
+               cast(case when evaluation_index is not null then rank() over (partition by year, peer_group,
+                   (evaluation_index is null) order by evaluation_index desc) end as integer) as evaluation_rank_in_peer_group,
+               evaluation_index - lag(evaluation_index) over (partition by region_code order by year) as evaluation_index_change
+                from scored""")
     con.execute("""create table marts.fct_data_completeness as
         select region_code, 'bps' as source, year, 10 as n_indicators_expected,
                count(*) as n_indicators_present, count(*) / 10.0 as coverage_ratio, false as is_stale

@@ -84,11 +84,21 @@ SPECS: dict[str, Spec] = {
 # (PG04, PG05) and the cumulative open-dataset count (SG06) that the CKAN catalogue is built from.
 SPECIAL = {"PG01", "PG02", "PG03", "PG04", "PG05", "SG06"}
 
-# The planted program effect: added to a participant's value from the first full year after joining
-# (cohort_year + 1) on. Units are the indicator's own (percentage points, score points, datasets).
+# The planted program effect (long run): it starts in the first full year after joining (cohort_year +
+# 1), builds up over EFFECT_RAMP_YEARS years and differs by cohort (COHORT_EFFECT_SCALE, default 1).
+# Units are the indicator's own (percentage points, score points, datasets).
 EFFECTS: dict[str, float] = {"SS03": 6.0, "SE03": -1.5, "SG01": 0.3, "SG06": 25.0}
+EFFECT_RAMP_YEARS = 2          # half the effect in the first full year, all of it from the second on
+COHORT_EFFECT_SCALE = {2017: 1.25, 2019: 0.75}
 # Outcomes the program does not move: a correct analysis finds ~0 here.
-NO_EFFECT = ("SE05", "SE04", "SL01", "SS01")
+NO_EFFECT = ("SE05", "SE04", "SS01")
+# No effect either, but participants were selected on a rising trend: they improve faster than the
+# others every year, before and after joining (units per year). A before/after comparison credits the
+# program with it; the pre-trend (placebo) test must flag it.
+TREND_SELECTED: dict[str, float] = {"SL01": 0.08}
+# Year-to-year noise differs by region: each region's noise sd is spec.noise x a lognormal factor with
+# mean 1 and this log-sd.
+NOISE_LOG_SD = 0.5
 # Participants start from better baselines (selection): baseline shifted by this many `sd` in the
 # good direction, the same in every year, so before/after comparisons with controls remove it.
 SELECTION_SD = 0.5

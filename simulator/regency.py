@@ -27,6 +27,7 @@ PROGRAMS = {
 QUICKWINS = ("Aplikasi Layanan Satu Pintu", "Dashboard Eksekutif", "Panic Button 112", "CCTV Kota Terintegrasi",
              "Aplikasi Antrian Online", "Peta Digital Aset Daerah", "Kartu Pelajar Digital", "E-Retribusi Pasar")
 PER_PAGE_MAX = 200
+ENTITIES = ("programs", "quickwins", "budget_realisation", "daftar_peserta")
 
 
 def _h(*parts) -> int:
@@ -102,6 +103,20 @@ class Regency:
                                 "updated_at": min(when, datetime.fromisoformat(AS_OF)).strftime("%Y-%m-%dT%H:%M:%SZ")})
         return _by_update(out)
 
+    @cached_property
+    def daftar_peserta(self) -> list[dict]:
+        """The ministry's full participant list: one record per (cohort, region), every region the
+        program enrolled (the public list names only some of them), whatever the served scale."""
+        out = []
+        for year, i in self.world.listed:
+            r = self.world.regions[i]
+            h = _h(self.world.seed, "peserta", r["kode_kemendagri"], year)
+            out.append({"id": f"{year}-{r['kode_kemendagri_nodot']}", "region_code": r["kode_kemendagri"],
+                        "region_name": r["nama"], "cohort_year": year,
+                        "program": f"Gerakan Menuju Smart City {year}",
+                        "updated_at": _stamp(min(2024, year), h)})
+        return _by_update(out)
+
     # -- HTTP --------------------------------------------------------------------------------------
     def handle(self, req) -> Response:
         parts = [p for p in req.parts if p]
@@ -113,8 +128,8 @@ class Regency:
                                  {"WWW-Authenticate": 'Bearer realm="monev"'})
         entity = parts[3] if len(parts) > 3 else ""
         if entity == "":
-            return json_response({"entities": ["programs", "quickwins", "budget_realisation"]})
-        if entity not in ("programs", "quickwins", "budget_realisation"):
+            return json_response({"entities": list(ENTITIES)})
+        if entity not in ENTITIES:
             return json_response({"error": "not_found", "message": f"Unknown entity {entity}"}, 404)
         since = req.query.get("updated_since")
         records = getattr(self, entity)
@@ -157,6 +172,9 @@ class Regency:
         chunk = records[served: served + limit]
         nxt = _encode_cursor(offset + limit) if offset + limit < len(records) else None
         return json_response({"items": self._shape(chunk), "next_cursor": nxt}, page=offset // limit + 1)
+
+    def page_daftar_peserta(self, req, records):
+        return self.page_programs(req, records)
 
     def page_budget_realisation(self, req, records):
         page, per_page = _pos(req.query, "page", 1), min(_pos(req.query, "per_page", 100), PER_PAGE_MAX)

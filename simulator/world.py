@@ -11,7 +11,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from simulator.indicators import EFFECTS, NO_EFFECT, SELECTION_SD, SPECS
+from simulator.indicators import (
+    COHORT_EFFECT_SCALE,
+    EFFECT_RAMP_YEARS,
+    EFFECTS,
+    NO_EFFECT,
+    NOISE_LOG_SD,
+    SELECTION_SD,
+    SPECS,
+    TREND_SELECTED,
+)
 from smartcity import reference
 
 YEARS = tuple(range(2015, 2025))
@@ -34,6 +43,8 @@ class World:
     components: np.ndarray                  # (R, Y, 5) Kominfo evaluation component scores
     dimensions: tuple[str, ...]
     dimension_scores: np.ndarray            # (R, Y, 6)
+    named: np.ndarray                       # (R,) bool: the public list names the region (else hidden)
+    listed: tuple[tuple[int, int], ...]     # the ministry's full list: (cohort year, region index) rows
 
     @property
     def codes(self) -> list[str]:
@@ -68,9 +79,10 @@ def _code_index(world: World) -> dict[str, int]:
 
 @lru_cache(maxsize=32)
 def _subset(world: World, scale: int) -> np.ndarray:
-    """Every participant, then a seeded sample of the others; reference order."""
-    part = np.flatnonzero(world.cohort > 0)
-    others = np.flatnonzero(world.cohort == 0)
+    """Every participant the public list names, then a seeded sample of the others (hidden participants
+    included); reference order."""
+    part = np.flatnonzero(world.named)
+    others = np.flatnonzero(~world.named)
     rng = np.random.default_rng([world.seed, 7001])
     extra = rng.permutation(others)[: max(0, scale - len(part))]
     chosen = np.sort(np.concatenate([part, extra]))
@@ -92,14 +104,41 @@ def weights_by_year() -> np.ndarray:
     return np.array([a if y < WEIGHT_VERSION_SWITCH else b for y in YEARS])
 
 
-def _cohorts(regions) -> np.ndarray:
+def _cohorts(regions, seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, int], ...]]:
+    """(cohort, named, listed): the joining year of every participant, whether the public list names it,
+    and the ministry's full list. The public list (smart_city_peserta) is partial for some cohorts: the
+    simulator enrols participants it does not name so that every cohort has its official size
+    (smart_city_kohort_ukuran), drawn from the regions no source names (seeded)."""
     index = {r["kode_kemendagri"]: i for i, r in enumerate(regions)}
     cohort = np.zeros(len(regions), dtype=np.int64)
+    listed: list[tuple[int, int]] = []
     for p in reference.participants():
         i = index[reference.old_to_current_code().get(p["kode_kemendagri"], p["kode_kemendagri"])]
         year = int(p["tahun_kohort"])
         cohort[i] = year if cohort[i] == 0 else min(cohort[i], year)
-    return cohort
+        if (year, i) not in listed:
+            listed.append((year, i))
+    named = cohort > 0
+    rng = np.random.default_rng([seed, 505])
+    pool = list(rng.permutation(np.flatnonzero(~named)))
+    for row in reference.load("smart_city_kohort_ukuran"):
+        year, size = int(row["tahun_kohort"]), int(row["jumlah_resmi"])
+        n_named = sum(1 for y, _ in listed if y == year)
+        for _ in range(max(0, size - n_named)):
+            i = int(pool.pop())
+            cohort[i] = year
+            listed.append((year, i))
+    return cohort, named, tuple(sorted(listed))
+
+
+def effect_path(cohort: np.ndarray, years=None) -> np.ndarray:
+    """(R, Y) share of the long-run effect a region has in each year: 0 before cohort_year + EFFECT_LAG,
+    then building up over EFFECT_RAMP_YEARS years, scaled by its cohort (COHORT_EFFECT_SCALE)."""
+    years = np.array(YEARS if years is None else years)
+    since = years[None, :] - cohort[:, None] - EFFECT_LAG + 1          # 1 in the first full year
+    ramp = np.clip(since / EFFECT_RAMP_YEARS, 0, 1)
+    scale = np.array([COHORT_EFFECT_SCALE.get(int(c), 1.0) for c in cohort])
+    return np.where((cohort[:, None] > 0) & (since >= 1), ramp * scale[:, None], 0.0)
 
 
 def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
@@ -107,7 +146,9 @@ def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
     participant = cohort > 0
     level = np.where(is_kota, spec.kota, spec.kab)
     z = rng.standard_normal(n)
-    noise = rng.standard_normal((n, ny)) * spec.noise
+    # heteroskedastic: every region has its own noise level (lognormal factor, mean 1)
+    region_noise = np.exp(NOISE_LOG_SD * rng.standard_normal(n) - NOISE_LOG_SD ** 2 / 2)
+    noise = rng.standard_normal((n, ny)) * spec.noise * region_noise[:, None]
     sign = -1.0 if code in _LOWER_BETTER else 1.0
     if spec.participants_only:
         t = np.clip(years[None, :] - cohort[:, None], 0, None)
@@ -119,8 +160,8 @@ def _generic(spec, rng, is_kota, cohort, years, code) -> np.ndarray:
         out = np.exp(base[:, None] + np.log1p(spec.trend) * t + shock + noise)
     else:
         base = np.maximum(level + spec.sd * z, spec.floor) + sign * SELECTION_SD * spec.sd * participant
-        treated = participant[:, None] & (years[None, :] >= cohort[:, None] + EFFECT_LAG)
-        out = base[:, None] + spec.trend * t + shock + noise + EFFECTS.get(code, 0.0) * treated
+        out = (base[:, None] + spec.trend * t + shock + noise + EFFECTS.get(code, 0.0) * effect_path(cohort, years)
+               + TREND_SELECTED.get(code, 0.0) * participant[:, None] * (years - years[0])[None, :])
     out = np.round(np.clip(out, spec.lo, spec.hi), spec.decimals)
     gone = (rng.random((n, ny)) < spec.missing) | (years[None, :] < spec.start)
     if spec.every > 1:
@@ -138,9 +179,9 @@ def _open_datasets(rng, is_kota, cohort, years) -> np.ndarray:
     part = cohort > 0
     base = np.maximum(0, np.where(is_kota, 8, 3) + 4 * z1 + SELECTION_SD * 4 * part)
     slope = np.maximum(0.5, np.where(is_kota, 7, 4) + 2 * z2)
-    treated = part[:, None] & (years[None, :] >= cohort[:, None] + EFFECT_LAG)
+    # cumulative count: the planted effect path is non-decreasing in time, so the count stays so
     return np.round(base[:, None] + slope[:, None] * (years - years[0])[None, :]
-                    + EFFECTS["SG06"] * treated)
+                    + EFFECTS["SG06"] * effect_path(cohort, years))
 
 
 def _evaluation(rng, cohort, years, n_dims):
@@ -172,7 +213,7 @@ def build(seed: int = 0) -> World:
     regions = reference.regions()
     years = np.array(YEARS)
     is_kota = np.array([r["jenis"] == "Kota" for r in regions])
-    cohort = _cohorts(regions)
+    cohort, named, listed = _cohorts(regions, seed)
     codes = tuple(r["kode"] for r in reference.indicators())
     dims = tuple(dict.fromkeys(r["dimensi"] for r in reference.load("smart_city_dimensi")))
     values = np.full((len(codes), len(regions), len(years)), np.nan)
@@ -191,9 +232,9 @@ def build(seed: int = 0) -> World:
     comp, dim_scores = _evaluation(np.random.default_rng([seed, 303]), cohort, years, len(dims))
     world = World(seed, regions, is_kota, cohort, codes, values, monthly,
                   _population(np.random.default_rng([seed, 404]), regions, years),
-                  comp, dims, dim_scores)
+                  comp, dims, dim_scores, named, listed)
     values[codes.index("PG01")] = np.where(world.evaluated(), world.index_score(), np.nan)
-    for a in (values, is_kota, cohort, comp, dim_scores, world.population, monthly["SB02"]):
+    for a in (values, is_kota, cohort, named, comp, dim_scores, world.population, monthly["SB02"]):
         a.setflags(write=False)
     return world
 
@@ -214,6 +255,26 @@ def _population(rng, regions, years) -> np.ndarray:
     return np.round(pop2024[:, None] / (1 + growth[:, None]) ** back * wobble).astype(np.int64)
 
 
+def _cohort_years(w: World) -> list[int]:
+    return sorted({int(c) for c in w.cohort[w.cohort > 0]})
+
+
+def _in_sample_effect(w: World, code: str, cohort_year: int | None = None) -> float | None:
+    """Mean planted effect over the participant-years after the joining year that the data can identify
+    (a value that year and in the year before joining), optionally for one cohort."""
+    years = np.array(YEARS)
+    effect = EFFECTS[code]
+    path = effect_path(w.cohort)
+    v = w.series(code)
+    base_idx = np.clip(w.cohort - 1 - YEARS[0], 0, len(YEARS) - 1)
+    has_base = (w.cohort - 1 >= YEARS[0]) & ~np.isnan(v[np.arange(len(w.cohort)), base_idx])
+    post = ((w.cohort[:, None] > 0) & (years[None, :] > w.cohort[:, None]) & ~np.isnan(v)
+            & has_base[:, None])
+    if cohort_year is not None:
+        post &= (w.cohort == cohort_year)[:, None]
+    return round(float(effect * path[post].mean()), 6) if post.any() else None
+
+
 def planted_truth(seed: int = 0) -> dict:
     """What a correct evaluation must recover: the effect per indicator and who was treated when."""
     w = build(seed)
@@ -223,13 +284,26 @@ def planted_truth(seed: int = 0) -> dict:
         "years": list(YEARS),
         "as_of": AS_OF,
         "effect_starts": f"cohort_year + {EFFECT_LAG}",
-        "effects": {c: {"effect": e, "unit": catalogue[c]["satuan"], "direction": catalogue[c]["arah"],
+        "effect_ramp_years": EFFECT_RAMP_YEARS,
+        # effect: the average planted effect over the participant-years after the joining year that the
+        # data identify (what the warehouse's overall row estimates); by_cohort: the same per cohort;
+        # long_run: the full effect
+        "effects": {c: {"effect": _in_sample_effect(w, c), "long_run": e,
+                        "by_cohort": {str(g): _in_sample_effect(w, c, g) for g in _cohort_years(w)},
+                        "unit": catalogue[c]["satuan"], "direction": catalogue[c]["arah"],
                         "name": catalogue[c]["nama_id"]} for c, e in EFFECTS.items()},
         "no_effect": list(NO_EFFECT),
+        "selected_on_trend": {c: {"extra_trend_per_year": slope, "name": catalogue[c]["nama_id"]}
+                              for c, slope in TREND_SELECTED.items()},
+        "noise": f"region-specific: spec noise x lognormal factor (log-sd {NOISE_LOG_SD}, mean 1)",
         "selection": f"participants start {SELECTION_SD} sd better (constant over time)",
         "participants": [{"region_code": w.regions[i]["kode_kemendagri"], "name": w.regions[i]["nama"],
-                          "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG}
+                          "cohort_year": int(w.cohort[i]), "first_effect_year": int(w.cohort[i]) + EFFECT_LAG,
+                          "named_in_public_list": bool(w.named[i])}
                          for i in np.flatnonzero(w.cohort > 0)],
+        # the public list is partial: these participants only the ministry's list (daftar_peserta) names
+        "hidden_participants": {str(y): sum(1 for i in np.flatnonzero((w.cohort == y) & ~w.named))
+                                for y in sorted(set(int(c) for c in w.cohort[w.cohort > 0]))},
         "evaluation_weights": {str(y): dict(zip(COMPONENTS, map(float, row), strict=True))
                                for y, row in zip(YEARS, weights_by_year(), strict=True)},
     }

@@ -13,6 +13,7 @@ class LazyGroup(click.Group):
         "simulate": "simulator.cli:simulate",
         "extract": "extractors.cli:extract",
         "report": "smartcity.report.cli:report",
+        "impact": "smartcity.impact:impact",
     }
 
     def list_commands(self, ctx):

@@ -101,7 +101,9 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
     participants = _csv(SEEDS / "reference" / "smart_city_peserta.csv")
     variables = {r["indicator_code"]: r for r in _csv(SEEDS / "bps_indicator_variables.csv")}
     codes = [c for c in SPECS if c in variables]
-    cohort = {p["kode_kemendagri"]: int(p["tahun_kohort"]) for p in participants}
+    cohort: dict[str, int] = {}
+    for p in participants:  # a region named by two cohorts joined with the earlier one
+        cohort[p["kode_kemendagri"]] = min(int(p["tahun_kohort"]), cohort.get(p["kode_kemendagri"], 9999))
     truth = Truth(effects={k: v for k, v in EFFECTS.items() if k in codes},
                   no_effect=tuple(c for c in NO_EFFECT if c in codes), bps_indicators=codes,
                   n_regions=len(regions))

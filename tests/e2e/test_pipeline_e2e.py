@@ -90,7 +90,7 @@ def test_impact_mart_recovers_the_planted_program_effect(pipeline_run):
     try:
         rows = {code: (est, lo, hi) for code, est, lo, hi in con.execute(
             "select indicator_code, did_estimate, ci_lower, ci_upper from marts.fct_program_impact "
-            "where cohort = 'all'").fetchall()}
+            "where row_type = 'overall'").fetchall()}
     finally:
         con.close()
     for code, planted in truth["effects"].items():

@@ -130,12 +130,13 @@ def test_index_completeness_and_participation_tables(tmp_path):
     assert {"marts.fct_smart_city_index", "marts.fct_data_completeness",
             "marts.dim_program_participation"} <= checked
     descriptions = {r.description for r in good.results}
-    assert "rank_in_cohort runs 1..n without gaps within each year/cohort_year" in descriptions
-    assert "rank_national agrees with composite_score (1 = highest) within each year" in descriptions
+    assert "indicator_rank_in_cohort runs 1..n without gaps within each year/cohort_year" in descriptions
+    assert "indicator_rank_national agrees with indicator_index (1 = highest) within each year" in descriptions
+    assert "evaluation_rank_national agrees with evaluation_index (1 = highest) within each year" in descriptions
 
     con = duckdb.connect(str(path))
-    con.execute("update marts.fct_smart_city_index set rank_national = rank_national + 1 "
-                "where year = 2020 and rank_national >= 10")
+    con.execute("update marts.fct_smart_city_index set indicator_rank_national = indicator_rank_national + 1 "
+                "where year = 2020 and indicator_rank_national >= 10")
     con.execute("update marts.fct_smart_city_index set evaluation_index = 7.5 where region_code = '16.05' "
                 "and year = 2022")
     con.execute("update marts.fct_data_completeness set coverage_ratio = 0.1")
@@ -144,8 +145,8 @@ def test_index_completeness_and_participation_tables(tmp_path):
     con.close()
     result = audit(path, tmp_path)
     failed = {f.description for f in result.critical_failures}
-    assert "rank_national runs 1..n without gaps within each year" in failed
-    assert "rank_national agrees with composite_score (1 = highest) within each year" in failed
+    assert "indicator_rank_national runs 1..n without gaps within each year" in failed
+    assert "indicator_rank_national agrees with indicator_index (1 = highest) within each year" in failed
     assert "evaluation_index is between 0 and 5 as defined" in failed
     assert "no participant without a cohort year" in failed
     assert any("coverage_ratio is at least 0.5" in w.description for w in result.warnings)

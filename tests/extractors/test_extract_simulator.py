@@ -74,7 +74,7 @@ def test_ckan_datastore_and_sniffed_download(tmp_path, env, http):
 def test_regency_three_paging_styles_and_increment(tmp_path, env, http):
     client = regency.RegencyClient.from_env("monev", http=http)
     first = {s["dataset"]: s for s in regency.extract_system(tmp_path, "monev", "run-1", client=client)}
-    assert set(first) == {"programs", "quickwins", "budget_realisation"}
+    assert set(first) == {"programs", "quickwins", "budget_realisation", "daftar_peserta"}
     for name, summary in first.items():
         rows = read(tmp_path / f"regency/{name}/system=monev")
         assert len(rows) == summary["row_count"] > 0 and len({r["id"] for r in rows}) == len(rows)

@@ -53,3 +53,17 @@ def test_budget_link_header_and_incremental(small):
     newer = _get(small, "budget_realisation", per_page=200, updated_since=since).json()
     assert newer and all(x["updated_at"] >= since for x in newer)
     assert len(newer) <= len(rows) - len(stamps) // 2 + 200
+
+
+def test_ministry_participant_list_names_every_participant(small):
+    first = _get(small, "daftar_peserta", per_page=200).json()
+    meta = first["meta"]
+    rows = first["data"] + [x for p in range(2, meta["total_pages"] + 1)
+                            for x in _get(small, "daftar_peserta", page=p, per_page=200).json()["data"]]
+    world = small.sim.world
+    assert len(rows) == meta["total"] == len(world.listed) == len({r["id"] for r in rows})
+    # the full list, whatever the served scale: hidden participants (the public list does not name) too
+    listed_codes = {r["region_code"] for r in rows}
+    truth = {p["region_code"] for p in small.sim.truth["participants"]}
+    assert listed_codes == truth
+    assert any(not p["named_in_public_list"] for p in small.sim.truth["participants"])

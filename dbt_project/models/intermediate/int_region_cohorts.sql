@@ -1,20 +1,25 @@
--- First cohort year per participant region (cohort membership is data: seed smart_city_peserta).
--- The published code is resolved like any other key, so a list that still says 91.09 (Mimika
--- before 2022) lands on 94.04.
-with cohorts as (
-    select
-        cohorts.*,
-        {{ resolved_region_code() }} as region_code
-    from {{ ref('stg_reference__cohorts') }} as cohorts
-    {{ region_resolution_joins('cohorts.region_code_raw', 'cohorts.region_name') }}
+-- Participation per region: joining year = the earliest cohort that names the region (some joined
+-- twice), the source status of that row, and which list it came from (int_participation_listed:
+-- the ministry's list when it has landed, else the public reference list).
+with listed as (
+    select * from {{ ref('int_participation_listed') }} where region_code is not null
+),
+
+cohort_counts as (
+    select region_code, count(distinct cohort_year) as n_cohorts
+    from listed
+    group by region_code
 ),
 
 ranked as (
     select
-        cohorts.*,
-        row_number() over (partition by region_code order by cohort_year, program_name) as cohort_rank
-    from cohorts
-    where region_code is not null
+        listed.*,
+        cohort_counts.n_cohorts,
+        row_number() over (partition by listed.region_code
+                           order by listed.cohort_year, listed.program_name, listed.source_status) as cohort_rank
+    from listed
+    inner join cohort_counts
+        on cohort_counts.region_code = listed.region_code
 )
 
 select
@@ -22,6 +27,8 @@ select
     cohort_year,
     program_name,
     source_status,
-    source_url
+    source_url,
+    list_source,
+    cast(n_cohorts as integer) as n_cohorts
 from ranked
 where cohort_rank = 1
