@@ -32,7 +32,7 @@ class ConfigurationError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str      # bps | ckan | regency | spreadsheet | reference
+    kind: str      # bps | ckan | regency | spreadsheet | reference | staging
     what: str      # what is wrong
     fix: str       # what to do about it
 
@@ -225,7 +225,7 @@ def check_staging(systems: dict, settings: Settings | None = None,
             for dataset_dir in sorted(p for p in source_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
                 path = f"{source_dir.name}/{dataset_dir.name}"
                 if not read(path):
-                    problems.append(Problem(source_dir.name, f"landed dataset raw/{path} is read by no staging "
+                    problems.append(Problem("staging", f"landed dataset raw/{path} is read by no staging "
                                             "model", f"add a staging source/model for {path} under "
                                             f"dbt_project/models/staging/{source_dir.name}/"))
     return problems

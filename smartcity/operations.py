@@ -109,7 +109,7 @@ def status(settings: Settings | None = None) -> dict:
 
 @click.command()
 @click.option("--kind", "kinds", multiple=True,
-              type=click.Choice(["bps", "ckan", "regency", "spreadsheet", "reference"]),
+              type=click.Choice(["bps", "ckan", "regency", "spreadsheet", "reference", "staging"]),
               help="Check only these source kinds (default: everything).")
 def doctor(kinds: tuple[str, ...]) -> None:
     """Check the whole configuration (sources.yml, connections, registries, weights, staging models)."""

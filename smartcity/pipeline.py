@@ -201,11 +201,14 @@ def ckan_portals(through_airflow: bool = False) -> list[str]:
     return portals(through_airflow)
 
 
-def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None) -> dict:
+def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None,
+                        full_refresh: bool = False) -> dict:
+    """One portal, incremental from its cursor (`full_refresh`: every package again)."""
     from extractors import ckan
 
     settings = settings or get_settings()
-    summary = ckan.extract_portal(settings.raw_dir, portal, run_id)
+    summary = (ckan.extract_portal(settings.raw_dir, portal, run_id, since=None) if full_refresh
+               else ckan.extract_portal(settings.raw_dir, portal, run_id))
     report("extract", f"ckan {portal}: {summary['row_count']:,} packages changed since "
                       f"{summary.get('since') or 'the start'}", source="ckan", rows=summary["row_count"])
     return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since")}
@@ -218,11 +221,13 @@ def regency_entities() -> list[dict]:
             for entity in sorted(system.entities)]
 
 
-def extract_regency_entity(system: str, entity: str, run_id: str, settings: Settings | None = None) -> dict:
+def extract_regency_entity(system: str, entity: str, run_id: str, settings: Settings | None = None,
+                           full_refresh: bool = False) -> dict:
+    """One entity of a regency system, incremental from its cursor (`full_refresh`: every record again)."""
     from extractors import regency
 
     settings = settings or get_settings()
-    summaries = regency.extract_system(settings.raw_dir, system, run_id, entities=[entity])
+    summaries = regency.extract_system(settings.raw_dir, system, run_id, entities=[entity], full=full_refresh)
     rows = sum(s.get("row_count") or 0 for s in summaries)
     report("extract", f"regency {system}/{entity}: {rows:,} records", source="regency", rows=rows)
     return {"source": "regency", "system": system, "entity": entity, "rows": rows}
@@ -247,6 +252,8 @@ def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> 
     return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined}
 
 
-def summarise_extracts(source: str, summaries: list[dict]) -> dict:
-    rows = sum(s.get("rows") or 0 for s in summaries)
-    return {"source": source, "tasks": len(summaries), "rows": rows}
+def summarise_extracts(source: str, summaries: list[dict | None]) -> dict:
+    """What the mapped extracts landed (a failed one has no summary: it lands nothing and is left out)."""
+    landed = [s for s in summaries if isinstance(s, dict)]
+    rows = sum(s.get("rows") or 0 for s in landed)
+    return {"source": source, "tasks": len(landed), "rows": rows}
