@@ -26,7 +26,8 @@ def extract_bps():
         from smartcity.pipeline import bps_domain_batches
         return bps_domain_batches()
 
-    @task(pool="bps_api", map_index_template="domains {{ task.op_kwargs['domains'][0] }}..{{ task.op_kwargs['domains'][-1] }}")
+    @task(pool="bps_api",
+          map_index_template="domains {{ task.op_kwargs['domains'][0] }}..{{ task.op_kwargs['domains'][-1] }}")
     def extract_domains(domains: list[str], params=None, run_id=None, data_interval_end=None) -> dict:
         from smartcity.pipeline import extract_bps
         # BPS has no change cursor: a rerun of this interval skips what a run of it already fetched.

@@ -62,9 +62,9 @@ def failure_message(context: dict, event: str = "failure") -> dict:
 
 
 def post_webhook(conn, message: dict) -> None:
+    scheme = (conn.extra_dejson or {}).get("scheme") or ("https" if conn.conn_type == "https" else "http")
     url = conn.host if "://" in (conn.host or "") else \
-        f"{(conn.extra_dejson or {}).get('scheme', conn.conn_type if conn.conn_type in ('http', 'https') else 'http')}" \
-        f"://{conn.host}" + (f":{conn.port}" if conn.port else "")
+        f"{scheme}://{conn.host}" + (f":{conn.port}" if conn.port else "")
     if conn.schema:
         url = url.rstrip("/") + "/" + conn.schema.lstrip("/")
     headers = {"Content-Type": "application/json"}
