@@ -92,7 +92,7 @@ def airflow_env_cmd() -> None:
 
 
 # Operator commands (doctor, status, versions, rollback, maintenance) live in smartcity/operations.py.
-for _name in ("doctor", "status", "versions", "rollback", "maintenance"):
+for _name in ("doctor", "status", "versions", "rollback", "maintenance", "backfill"):
     LazyGroup.lazy[_name] = f"smartcity.operations:{'status_cmd' if _name == 'status' else _name}"
 
 
