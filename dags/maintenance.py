@@ -18,9 +18,12 @@ def maintenance():
 
     @task
     def clean_airflow_metadata() -> dict:
+        """Needs connection `smartcity_airflow_db` (the metadata database's SQLAlchemy URL in `host`, or a
+        postgres connection): Airflow 3 gives task processes no database access of their own."""
+        from smartcity.dag_support import airflow_db_url
         from smartcity.retention import airflow_db_clean
         from smartcity.settings import get_settings
-        return airflow_db_clean(get_settings())
+        return airflow_db_clean(get_settings(), sql_alchemy_conn=airflow_db_url())
 
     remove_stale_files() >> clean_airflow_metadata()
 

@@ -104,3 +104,20 @@ def in_task():
         yield
     except (ConnectionConfigError, RegistryError, ConfigurationError) as exc:
         raise AirflowFailException(f"configuration error (not retried): {exc}") from None
+
+
+def airflow_db_url() -> str:
+    """The metadata database's SQLAlchemy URL for `airflow db clean`, from connection `smartcity_airflow_db`
+    (a `postgres` connection, or any connection whose host is the full URL); skips the task when absent."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
+
+    try:
+        conn = Connection.get("smartcity_airflow_db")
+    except AirflowNotFoundException:
+        raise AirflowSkipException("no connection smartcity_airflow_db: Airflow's metadata is not cleaned "
+                                   "(add it to enable `airflow db clean`; docs/operations.md)") from None
+    if "://" in (conn.host or ""):
+        return conn.host
+    return conn.get_uri().replace("postgres://", "postgresql+psycopg://", 1).replace(
+        "postgresql://", "postgresql+psycopg://", 1)

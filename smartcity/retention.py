@@ -36,32 +36,35 @@ def prune_logs(settings: Settings, dry_run: bool = False) -> list[str]:
 
     older = settings.log_retention_days * 86400
     doomed = _old_files(settings.log_dir, ("run-*.log", "run-*.progress.jsonl", "run-*.states.json"), older)
-    doomed += _old_files(Path(os.environ.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER") or airflow_home() / "logs"),
-                         ("**/*.log",), older)
+    task_logs = Path(os.environ.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER")
+                     or Path(os.environ.get("AIRFLOW_HOME") or airflow_home()) / "logs")
+    doomed += _old_files(task_logs, ("**/*.log",), older)
     if not dry_run:
         for path in doomed:
             path.unlink(missing_ok=True)
-        _remove_empty_dirs(airflow_home() / "logs")
+            _remove_empty_parents(path.parent, task_logs)
     return [str(p) for p in doomed]
 
 
-def _remove_empty_dirs(root: Path) -> None:
-    if not root.is_dir():
-        return
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """The run folders of removed task logs, when they are left empty (never anything outside `root`)."""
+    while folder != root and root in folder.parents:
         try:
             folder.rmdir()
         except OSError:
-            pass
+            return
+        folder = folder.parent
 
 
-def airflow_db_clean(settings: Settings, dry_run: bool = False) -> dict:
-    """`airflow db clean` of metadata older than the retention (no archive tables kept)."""
+def airflow_db_clean(settings: Settings, dry_run: bool = False, sql_alchemy_conn: str | None = None) -> dict:
+    """`airflow db clean` of metadata older than the retention (no archive tables kept). Airflow 3 task
+    processes get no metadata-database URL: inside a task pass it (`sql_alchemy_conn`, from a connection)."""
     before = datetime.now(timezone.utc) - timedelta(days=settings.airflow_db_retention_days)
     airflow = Path(sys.executable).with_name("airflow")
     cmd = [str(airflow), "db", "clean", "--clean-before-timestamp", before.isoformat(timespec="seconds"),
            "--skip-archive", "--yes"] + (["--dry-run"] if dry_run else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    env = {**os.environ, **({"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn} if sql_alchemy_conn else {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"airflow db clean failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
     return {"before": before.isoformat(timespec="seconds"), "dry_run": dry_run}
