@@ -18,9 +18,15 @@ def extract_spreadsheets():
     def extract_drop_folder(run_id=None) -> dict:
         from smartcity.pipeline import extract_spreadsheet_drops
         with in_task():
-            return extract_spreadsheet_drops(run_id=run_id)
+            return extract_spreadsheet_drops(run_id=run_id, raise_unreadable=False)
 
-    check_config() >> extract_drop_folder()
+    @task(retries=0)
+    def every_file_read(summary: dict) -> None:
+        """Fails the run when a file could not be read; the others were landed and published."""
+        from smartcity.pipeline import raise_if_unreadable
+        raise_if_unreadable(summary)
+
+    every_file_read(check_config() >> extract_drop_folder())
 
 
 extract_spreadsheets()

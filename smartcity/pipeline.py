@@ -233,8 +233,9 @@ def extract_regency_entity(system: str, entity: str, run_id: str, settings: Sett
     return {"source": "regency", "system": system, "entity": entity, "rows": rows}
 
 
-def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> dict:
-    """Every file in the drop folder; a file that cannot be read fails the task after the others landed."""
+def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None, raise_unreadable: bool = True) -> dict:
+    """Every file in the drop folder; a file that cannot be read fails the task after the others landed
+    (`raise_unreadable=False`: the summary lists them under `unreadable` and a later task fails)."""
     from extractors import spreadsheet
 
     settings = settings or get_settings()
@@ -246,10 +247,18 @@ def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> 
     note = f" ({skipped} already landed from the same bytes, not read again)" if skipped else ""
     report("extract", f"spreadsheets: {len(files)} files{note}, {rows:,} rows, {quarantined:,} rows quarantined",
            source="spreadsheet", rows=rows, quarantined=quarantined, skipped=skipped)
-    if failed:
-        raise RuntimeError(f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: "
-                           f"{failed[0]['error']}")
-    return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined}
+    message = (f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: {failed[0]['error']}"
+               if failed else None)
+    if failed and raise_unreadable:
+        raise RuntimeError(message)
+    return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined,
+            "unreadable": message}
+
+
+def raise_if_unreadable(summary: dict) -> None:
+    """The spreadsheet DAG's last step: what could be read has landed (and is published); now fail the run."""
+    if summary.get("unreadable"):
+        raise RuntimeError(summary["unreadable"])
 
 
 def summarise_extracts(source: str, summaries: list[dict | None]) -> dict:
