@@ -4,12 +4,20 @@ warehouse was built from; one writer at a time (pool `warehouse_writer` has one 
 from airflow.sdk import dag, task
 
 from smartcity.assets import PUBLISHED_MARTS, RAW_BPS, RAW_CKAN, RAW_REGENCY, RAW_SPREADSHEET
-from smartcity.dag_support import START_DATE, default_args
+from smartcity.dag_support import build_deadline, check_configuration, dag_args, default_args
 
 
-@dag(schedule=(RAW_BPS | RAW_CKAN | RAW_REGENCY | RAW_SPREADSHEET), start_date=START_DATE, catchup=False,
-     max_active_runs=1, default_args={**default_args(), "retries": 0}, tags=["transform", "publish"])
+@dag(schedule=(RAW_BPS | RAW_CKAN | RAW_REGENCY | RAW_SPREADSHEET),
+     **dag_args(default_args={**default_args(), "retries": 0}, deadline=build_deadline()),
+     description="Landing zone -> audited warehouse, published atomically (DuckDB, exports, PostgreSQL)",
+     doc_md="Runs when any source lands. `smartcity status` shows what is served, `smartcity rollback` "
+            "serves an earlier version. See docs/operations.md.",
+     tags=["transform", "publish"])
 def transform_publish():
+    @task
+    def check_config() -> str:
+        return check_configuration({"reference", "staging"})
+
     @task.short_circuit
     def inputs_changed() -> bool:
         from smartcity.pipeline import warehouse_is_stale
@@ -43,7 +51,7 @@ def transform_publish():
         return publish_candidate(candidate)
 
     candidate = build_candidate()
-    inputs_changed() >> audit_landing_zone() >> candidate
+    check_config() >> inputs_changed() >> audit_landing_zone() >> candidate
     publish(generate_docs(audit_marts(candidate)))
 
 

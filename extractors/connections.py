@@ -1,4 +1,9 @@
-"""Airflow connections read from the environment without importing Airflow.
+"""Airflow connections, without importing Airflow.
+
+Extractors call `get_connection(conn_id)`. By default it reads the environment; the DAG support layer
+(`smartcity.connections.install()`) registers a resolver that asks Airflow (its connection API and
+secrets backends, the environment being one of them) and hands back plain values, so this module and
+every extractor stay free of Airflow.
 
 `AIRFLOW_CONN_<ID>` holds either Airflow's URI form (`http://login:password@host:port/schema?extra=..`)
 or its JSON form (`{"conn_type": "http", "host": ..., "password": ...}`). Host, port and schema give the
@@ -89,8 +94,38 @@ def parse_json(conn_id: str, text: str) -> Connection:
     )
 
 
+# A function conn_id -> dict of plain fields (conn_type, host, port, schema, login, password, extra) or
+# None when the connection does not exist. Set by the orchestration layer; None: environment only.
+_resolver = None
+
+
+def use_resolver(resolver) -> None:
+    """Resolve connections through `resolver(conn_id) -> dict | None` (None restores env-only)."""
+    global _resolver
+    _resolver = resolver
+
+
+def from_fields(conn_id: str, fields: dict) -> Connection:
+    extra = fields.get("extra") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra) if extra.strip() else {}
+    port = fields.get("port")
+    return Connection(conn_id=conn_id, conn_type=fields.get("conn_type") or "http", host=fields.get("host") or "",
+                      port=int(port) if port not in (None, "") else None, schema=fields.get("schema") or "",
+                      login=fields.get("login"), password=fields.get("password"), extra=extra)
+
+
 def get_connection(conn_id: str, environ: dict | None = None) -> Connection:
-    """Read `AIRFLOW_CONN_<CONN_ID>`; its secret is registered for redaction."""
+    """The connection from the registered resolver (Airflow), else `AIRFLOW_CONN_<CONN_ID>`; its secret is
+    registered for redaction."""
+    if environ is None and _resolver is not None:
+        fields = _resolver(conn_id)
+        if fields is None:
+            raise ConnectionConfigError(f"connection {conn_id} is not configured: add it in Airflow "
+                                        f"(`airflow connections add {conn_id} ...`) or set {env_var(conn_id)}")
+        conn = from_fields(conn_id, fields)
+        secrets.register(conn.password)
+        return conn
     env = os.environ if environ is None else environ
     name = env_var(conn_id)
     value = env.get(name)

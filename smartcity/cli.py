@@ -62,20 +62,6 @@ def run(dag_ids: tuple[str, ...], evaluation_year: int | None) -> None:
 
 
 @main.command()
-def rollback() -> None:
-    """Serve the previous warehouse version again (DuckDB, exports, and PostgreSQL when
-    SMARTCITY_POSTGRES_URL is set)."""
-    from smartcity import publish
-
-    try:
-        result = publish.rollback()
-    except publish.PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    where = " (PostgreSQL marts too)" if result.postgres else ""
-    click.echo(f"now serving {result.summary().get('version_id', result)}{where}")
-
-
-@main.command()
 @click.option("--serve", is_flag=True, help="Serve the docs over HTTP on loopback instead of printing the path.")
 @click.option("--port", default=8081, show_default=True)
 def docs(serve: bool, port: int) -> None:
@@ -105,6 +91,11 @@ def airflow_env_cmd() -> None:
 
     for key, value in airflow_env().items():
         click.echo(f"export {key}='{value}'")
+
+
+# Operator commands (doctor, status, versions, rollback, maintenance) live in smartcity/operations.py.
+for _name in ("doctor", "status", "versions", "rollback", "maintenance", "backfill"):
+    LazyGroup.lazy[_name] = f"smartcity.operations:{'status_cmd' if _name == 'status' else _name}"
 
 
 if __name__ == "__main__":

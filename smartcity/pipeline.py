@@ -65,8 +65,9 @@ def build_candidate(run_id: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     path = candidate_path(run_id, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (path, path.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)  # a rerun of the same interval starts from scratch
+    # One build at a time (pool warehouse_writer, max_active_runs=1): every other candidate in .build/ is
+    # left over from a failed or killed run; a rerun of the same interval starts from scratch.
+    remove_candidates(settings)
     started = time.monotonic()
     report("dbt", "building the warehouse (dbt seed + build)")
     fingerprint = inputs_fingerprint(settings)  # taken before the build: what the candidate is built from
@@ -74,6 +75,22 @@ def build_candidate(run_id: str, settings: Settings | None = None) -> dict:
     path.with_suffix(".inputs.json").write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
     report("dbt", f"built {result.nodes} nodes in {time.monotonic() - started:.1f}s", nodes=result.nodes)
     return {"candidate": str(path), "nodes": result.nodes, "elapsed_s": round(time.monotonic() - started, 2)}
+
+
+def remove_candidates(settings: Settings | None = None, older_than_s: float = 0, keep: Path | None = None) -> list[str]:
+    """Remove candidate warehouses (and their WAL and inputs files) from warehouse/.build/."""
+    settings = settings or get_settings()
+    removed = []
+    if not settings.build_dir.is_dir():
+        return removed
+    cutoff = time.time() - older_than_s
+    for path in settings.build_dir.iterdir():
+        if keep is not None and path.name.startswith(keep.name.removesuffix(".duckdb") + "."):
+            continue
+        if path.is_file() and path.name.startswith(("candidate-", "dev.")) and path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
 
 
 def generate_docs(candidate: str, settings: Settings | None = None) -> dict:
@@ -140,12 +157,13 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
     result = publish.publish(Path(candidate), settings=settings)
     if inputs.exists():  # remember what the served warehouse was built from (after the swap, never before)
         os.replace(inputs, settings.published_inputs_path)
+    remove_candidates(settings)  # the version is kept under versions/; the candidate is no longer needed
     report("publish", f"published {settings.published_path}")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
 
 
 # --- extraction: thin wrappers that hand the landing zone and run id to the extractors ---------------
-CKAN_PORTALS_ENV = "SMARTCITY_CKAN_PORTALS"
+from smartcity.connections import CKAN_PORTALS_ENV  # noqa: E402,F401  (kept importable here)
 BPS_BATCH_SIZE = 8  # province domains per mapped task: enough parallelism, not one task per row
 
 
@@ -176,22 +194,21 @@ def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = N
     return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains}
 
 
-def ckan_portals() -> list[str]:
-    """Portals with a configured connection (AIRFLOW_CONN_SMARTCITY_CKAN_<PORTAL>), or the explicit list."""
-    import os
+def ckan_portals(through_airflow: bool = False) -> list[str]:
+    """Portals with a connection `smartcity_ckan_<portal>` (through Airflow in a DAG), or the explicit list."""
+    from smartcity.connections import ckan_portals as portals
 
-    explicit = os.environ.get(CKAN_PORTALS_ENV)
-    if explicit:
-        return [p.strip().lower() for p in explicit.split(",") if p.strip()]
-    prefix = "AIRFLOW_CONN_SMARTCITY_CKAN_"
-    return sorted(k[len(prefix):].lower() for k in os.environ if k.startswith(prefix))
+    return portals(through_airflow)
 
 
-def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None) -> dict:
+def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None,
+                        full_refresh: bool = False) -> dict:
+    """One portal, incremental from its cursor (`full_refresh`: every package again)."""
     from extractors import ckan
 
     settings = settings or get_settings()
-    summary = ckan.extract_portal(settings.raw_dir, portal, run_id)
+    summary = (ckan.extract_portal(settings.raw_dir, portal, run_id, since=None) if full_refresh
+               else ckan.extract_portal(settings.raw_dir, portal, run_id))
     report("extract", f"ckan {portal}: {summary['row_count']:,} packages changed since "
                       f"{summary.get('since') or 'the start'}", source="ckan", rows=summary["row_count"])
     return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since")}
@@ -204,18 +221,21 @@ def regency_entities() -> list[dict]:
             for entity in sorted(system.entities)]
 
 
-def extract_regency_entity(system: str, entity: str, run_id: str, settings: Settings | None = None) -> dict:
+def extract_regency_entity(system: str, entity: str, run_id: str, settings: Settings | None = None,
+                           full_refresh: bool = False) -> dict:
+    """One entity of a regency system, incremental from its cursor (`full_refresh`: every record again)."""
     from extractors import regency
 
     settings = settings or get_settings()
-    summaries = regency.extract_system(settings.raw_dir, system, run_id, entities=[entity])
+    summaries = regency.extract_system(settings.raw_dir, system, run_id, entities=[entity], full=full_refresh)
     rows = sum(s.get("row_count") or 0 for s in summaries)
     report("extract", f"regency {system}/{entity}: {rows:,} records", source="regency", rows=rows)
     return {"source": "regency", "system": system, "entity": entity, "rows": rows}
 
 
-def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> dict:
-    """Every file in the drop folder; a file that cannot be read fails the task after the others landed."""
+def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None, raise_unreadable: bool = True) -> dict:
+    """Every file in the drop folder; a file that cannot be read fails the task after the others landed
+    (`raise_unreadable=False`: the summary lists them under `unreadable` and a later task fails)."""
     from extractors import spreadsheet
 
     settings = settings or get_settings()
@@ -227,12 +247,22 @@ def extract_spreadsheet_drops(run_id: str, settings: Settings | None = None) -> 
     note = f" ({skipped} already landed from the same bytes, not read again)" if skipped else ""
     report("extract", f"spreadsheets: {len(files)} files{note}, {rows:,} rows, {quarantined:,} rows quarantined",
            source="spreadsheet", rows=rows, quarantined=quarantined, skipped=skipped)
-    if failed:
-        raise RuntimeError(f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: "
-                           f"{failed[0]['error']}")
-    return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined}
+    message = (f"{len(failed)} spreadsheet file(s) unreadable; first: {failed[0]['file']}: {failed[0]['error']}"
+               if failed else None)
+    if failed and raise_unreadable:
+        raise RuntimeError(message)
+    return {"source": "spreadsheet", "files": len(files), "rows": rows, "quarantined": quarantined,
+            "unreadable": message}
 
 
-def summarise_extracts(source: str, summaries: list[dict]) -> dict:
-    rows = sum(s.get("rows") or 0 for s in summaries)
-    return {"source": source, "tasks": len(summaries), "rows": rows}
+def raise_if_unreadable(summary: dict) -> None:
+    """The spreadsheet DAG's last step: what could be read has landed (and is published); now fail the run."""
+    if summary.get("unreadable"):
+        raise RuntimeError(summary["unreadable"])
+
+
+def summarise_extracts(source: str, summaries: list[dict | None]) -> dict:
+    """What the mapped extracts landed (a failed one has no summary: it lands nothing and is left out)."""
+    landed = [s for s in summaries if isinstance(s, dict)]
+    rows = sum(s.get("rows") or 0 for s in landed)
+    return {"source": source, "tasks": len(landed), "rows": rows}

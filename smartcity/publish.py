@@ -37,6 +37,7 @@ from smartcity.settings import Settings, get_settings
 CURRENT_FILE = "CURRENT.json"
 LOCK_FILE = ".publish.lock"
 VERSION_SUFFIX = ".duckdb"
+SERVED_SUFFIX = ".served.json"  # beside a version once it has been served: only those are rolled back to
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -74,15 +75,17 @@ class PublishResult:
 
 # --- public API ----------------------------------------------------------------------------------------
 
-def publish(candidate_path: str | Path, settings: Settings | None = None, keep_versions: int = 5, *,
+def publish(candidate_path: str | Path, settings: Settings | None = None, keep_versions: int | None = None, *,
             exports: bool = True, postgres_dsn: str | None = None) -> PublishResult:
     """Serve the audited candidate. `postgres_dsn` (default: env `SMARTCITY_POSTGRES_URL`; "" disables)
     loads the marts into PostgreSQL first, so a failure there leaves both targets on the old version.
-    Raises PublishError when the candidate is missing, corrupt or has no `marts` schema."""
-    if keep_versions < 1:
-        raise ValueError("keep_versions must be at least 1")
+    Raises PublishError when the candidate is missing, corrupt or has no `marts` schema.
+    `keep_versions` default: settings (`SMARTCITY_KEEP_VERSIONS`, 5)."""
     started = time.monotonic()
     settings = settings or get_settings()
+    keep_versions = settings.keep_versions if keep_versions is None else keep_versions
+    if keep_versions < 1:
+        raise ValueError("keep_versions must be at least 1")
     candidate = Path(candidate_path)
     with _publish_lock(settings):
         _clean_temp_files(settings)
@@ -110,25 +113,35 @@ def publish(candidate_path: str | Path, settings: Settings | None = None, keep_v
 
 
 def rollback(settings: Settings | None = None, *, exports: bool = True,
-             postgres_dsn: str | None = None) -> PublishResult:
+             postgres_dsn: str | None = None, to: str | None = None) -> PublishResult:
     """Serve the version published before the current one (atomically), in PostgreSQL too when
     `postgres_dsn` (default: env `SMARTCITY_POSTGRES_URL`) is set: loaded first, so a failure there
     leaves both targets as they were. The rolled-back version stays served until the landing zone or the
-    code changes: the inputs the rejected version was built from are not built and published again."""
+    code changes: the inputs the rejected version was built from are not built and published again.
+    `to`: serve that kept version instead (any version that was served once). A version written but never
+    served (a publish killed or out of disk between the copy and the swap) is never rolled back to."""
     started = time.monotonic()
     settings = settings or get_settings()
     with _publish_lock(settings):
         _clean_temp_files(settings)
-        versions = list_versions(settings)
+        versions = served_versions(settings)
         current_id = (current(settings) or {}).get("version_id")
-        if current_id is not None:
-            older = [v for v in versions if v < current_id]
+        if to is not None:
+            if to not in versions:
+                raise PublishError(f"version {to} is not a kept, served version; `smartcity versions` lists "
+                                   f"them ({', '.join(versions) or 'none'})")
+            if to == current_id:
+                raise PublishError(f"version {to} is already served")
+            target = to
         else:
-            older = versions[:-1]
-        if not older:
-            raise PublishError(f"no version older than {current_id or 'the current one'} in "
-                               f"{settings.versions_dir}; nothing to roll back to")
-        target = older[-1]
+            if current_id is not None:
+                older = [v for v in versions if v < current_id]
+            else:
+                older = versions[:-1]
+            if not older:
+                raise PublishError(f"no version older than {current_id or 'the current one'} in "
+                                   f"{settings.versions_dir}; nothing to roll back to")
+            target = older[-1]
         version_path = settings.versions_dir / f"{target}{VERSION_SUFFIX}"
         row_counts, checksum = marts_fingerprint(version_path)
         pg = _serve_in_postgres(version_path, postgres_dsn, "rolled back")
@@ -159,9 +172,16 @@ def _serve(settings: Settings, version_id: str, version_path: Path, row_counts: 
     swap_started = time.monotonic()
     _swap_in(version_path, settings.published_path)
     swap_s = time.monotonic() - swap_started
-    _write_current(settings, {"version_id": version_id, "published_at": published_at, **current_fields,
-                              "row_counts": row_counts, "checksum": checksum,
-                              "file_bytes": version_path.stat().st_size})
+    record = {"version_id": version_id, "published_at": published_at, **current_fields,
+              "row_counts": row_counts, "checksum": checksum, "file_bytes": version_path.stat().st_size}
+    _write_current(settings, record)
+    marker = version_path.with_name(version_id + SERVED_SUFFIX)
+    try:
+        first = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        first = {}
+    _write_json(marker, {**record, "first_served_at": first.get("first_served_at", published_at),
+                         "served_at": published_at})
     return PublishResult(version_id=version_id, published_path=settings.published_path, version_path=version_path,
                          published_at=published_at, row_counts=row_counts, checksum=checksum, postgres=pg,
                          swap_s=swap_s)
@@ -198,6 +218,35 @@ def list_versions(settings: Settings | None = None) -> list[str]:
         return []
     return sorted(p.name[: -len(VERSION_SUFFIX)] for p in settings.versions_dir.iterdir()
                   if p.name.endswith(VERSION_SUFFIX) and not p.name.startswith("."))
+
+
+def served_versions(settings: Settings | None = None) -> list[str]:
+    """Kept versions that have been served (oldest first). A version without its served marker that is
+    older than the current one predates the markers and counts as served."""
+    settings = settings or get_settings()
+    current_id = (current(settings) or {}).get("version_id")
+    return [v for v in list_versions(settings)
+            if (settings.versions_dir / f"{v}{SERVED_SUFFIX}").exists() or v == current_id
+            or (current_id is not None and v < current_id)]
+
+
+def version_details(settings: Settings | None = None) -> list[dict]:
+    """Every kept version with what is known of it (served marker content), oldest first."""
+    settings = settings or get_settings()
+    current_id = (current(settings) or {}).get("version_id")
+    served = set(served_versions(settings))
+    out = []
+    for v in list_versions(settings):
+        try:
+            info = json.loads((settings.versions_dir / f"{v}{SERVED_SUFFIX}").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        path = settings.versions_dir / f"{v}{VERSION_SUFFIX}"
+        out.append({"version_id": v, "current": v == current_id, "served": v in served,
+                    "first_served_at": info.get("first_served_at"), "candidate": info.get("candidate"),
+                    "mart_rows": sum((info.get("row_counts") or {}).values()) if info else None,
+                    "file_bytes": path.stat().st_size if path.exists() else None})
+    return out
 
 
 def marts_fingerprint(duckdb_path: str | Path) -> tuple[dict[str, int], str]:
@@ -304,6 +353,12 @@ def _clean_temp_files(settings: Settings) -> None:
     if settings.versions_dir.is_dir():
         for stale in settings.versions_dir.glob(".*.partial"):
             stale.unlink(missing_ok=True)
+        # A version newer than the served one, without its served marker: a publish killed (or out of disk)
+        # between writing it and serving it. It was never served; never roll back to it.
+        current_id = (current(settings) or {}).get("version_id")
+        for v in list_versions(settings):
+            if (current_id is None or v > current_id) and not (settings.versions_dir / f"{v}{SERVED_SUFFIX}").exists():
+                (settings.versions_dir / f"{v}{VERSION_SUFFIX}").unlink(missing_ok=True)
     if settings.exports_dir.parent.is_dir():
         for stale in settings.exports_dir.parent.glob(f".{settings.exports_dir.name}.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
@@ -374,6 +429,7 @@ def _prune(settings: Settings, keep_versions: int, keep: str) -> list[str]:
     for v in doomed:
         (settings.versions_dir / f"{v}{VERSION_SUFFIX}").unlink(missing_ok=True)
         shutil.rmtree(version_report_dir(settings, v), ignore_errors=True)
+        (settings.versions_dir / f"{v}{SERVED_SUFFIX}").unlink(missing_ok=True)
     if doomed:
         _fsync_dir(settings.versions_dir)
     return doomed

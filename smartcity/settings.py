@@ -76,8 +76,52 @@ class Settings:
         return self.warehouse_dir / "docs"
 
     @property
+    def keep_versions(self) -> int:
+        return max(1, int(operation_setting("keep_versions")))
+
+    @property
+    def candidate_retention_hours(self) -> float:
+        return operation_setting("candidate_retention_hours")
+
+    @property
+    def log_retention_days(self) -> float:
+        return operation_setting("log_retention_days")
+
+    @property
+    def airflow_db_retention_days(self) -> float:
+        return operation_setting("airflow_db_retention_days")
+
+    @property
+    def dbt_timeout_s(self) -> float:
+        return operation_setting("dbt_timeout_s")
+
+    @property
     def exports_dir(self) -> Path:
         return _path("SMARTCITY_EXPORTS_DIR", PROJECT_ROOT / "exports")
+
+
+def _number(env: str, default: float) -> float:
+    value = os.environ.get(env, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{env}={value!r} is not a number (default {default})") from None
+
+
+# Operations settings: (environment variable, default). docs/operations.md lists them.
+OPERATION_DEFAULTS = {
+    "keep_versions": ("SMARTCITY_KEEP_VERSIONS", 5),              # published versions kept for rollback
+    "candidate_retention_hours": ("SMARTCITY_CANDIDATE_RETENTION_HOURS", 24),  # failed runs' candidates
+    "log_retention_days": ("SMARTCITY_LOG_RETENTION_DAYS", 30),   # run logs under logs/
+    "airflow_db_retention_days": ("SMARTCITY_AIRFLOW_DB_RETENTION_DAYS", 30),  # `airflow db clean`
+    "dbt_timeout_s": ("SMARTCITY_DBT_TIMEOUT_S", 1800),            # one dbt command
+    "task_timeout_min": ("SMARTCITY_TASK_TIMEOUT_MIN", 60),        # execution_timeout of every task
+}
+
+
+def operation_setting(name: str) -> float:
+    env, default = OPERATION_DEFAULTS[name]
+    return _number(env, default)
 
 
 def get_settings() -> Settings:

@@ -39,8 +39,10 @@ def dbt_env(settings: Settings, duckdb_path: Path | None = None, extra: dict | N
 
 
 def run_dbt(args: list[str], settings: Settings | None = None, duckdb_path: Path | None = None,
-            target: str = "duckdb", extra_env: dict | None = None, log_name: str = "dbt") -> DbtResult:
+            target: str = "duckdb", extra_env: dict | None = None, log_name: str = "dbt",
+            timeout_s: float | None = None) -> DbtResult:
     settings = settings or get_settings()
+    timeout_s = timeout_s or settings.dbt_timeout_s
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     target_path = settings.log_dir / "dbt-target" / target
     dbt = Path(sys.executable).with_name("dbt")
@@ -50,8 +52,12 @@ def run_dbt(args: list[str], settings: Settings | None = None, duckdb_path: Path
     with open(log_file, "a", encoding="utf-8") as fh:
         fh.write(f"\n$ dbt {' '.join(args)} --target {target}\n")
         fh.flush()
-        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
-                              env=dbt_env(settings, duckdb_path, extra_env))
+        try:
+            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=DBT_PROJECT_DIR,
+                                  env=dbt_env(settings, duckdb_path, extra_env), timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise TransformFailed(f"dbt {args[0]} did not finish within {timeout_s:.0f}s (killed; "
+                                  f"SMARTCITY_DBT_TIMEOUT_S moves the limit); see {log_file}") from None
     results = _read_results(target_path / "run_results.json")
     failures = [f"{r['unique_id']}: {r.get('message') or r['status']}" for r in results.get("results", [])
                 if r.get("status") in ("error", "fail", "runtime error")]

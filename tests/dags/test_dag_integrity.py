@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-EXPECTED = {"extract_bps", "extract_ckan", "extract_regency", "extract_spreadsheets", "transform_publish"}
+EXPECTED = {"extract_bps", "extract_ckan", "extract_regency", "extract_spreadsheets", "transform_publish",
+            "maintenance"}
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,32 @@ def test_dag_file_does_no_heavy_imports_at_parse_time(dag_file):
 
 def test_no_dag_file_is_named_like_a_dbt_module():
     assert not list(DAGS_DIR.glob("dbt_*.py"))
+
+
+def test_every_task_has_a_timeout_and_alerts_and_every_dag_runs_one_at_a_time(dagbag):
+    for dag in dagbag.dags.values():
+        assert dag.max_active_runs == 1, dag.dag_id
+        assert dag.on_failure_callback, f"{dag.dag_id} has no DAG-level failure notifier"
+        assert dag.description and dag.doc_md, f"{dag.dag_id} has no description/doc_md"
+        for task in dag.tasks:
+            assert task.execution_timeout is not None, f"{dag.dag_id}.{task.task_id} has no execution_timeout"
+
+
+def test_extract_dags_check_configuration_first_and_take_full_refresh(dagbag):
+    for dag_id in ("extract_bps", "extract_ckan", "extract_regency", "extract_spreadsheets", "transform_publish"):
+        dag = dagbag.dags[dag_id]
+        check = dag.get_task("check_config")
+        assert check.retries == 0 and not check.upstream_task_ids, dag_id
+    for dag_id in ("extract_bps", "extract_ckan", "extract_regency"):
+        assert "full_refresh" in dagbag.dags[dag_id].params, dag_id
+
+
+def test_mapped_extracts_are_named_and_partial_success_still_publishes(dagbag):
+    for dag_id, mapped, leaf in (("extract_bps", "extract_domains", "every_batch_landed"),
+                                 ("extract_ckan", "extract_portal", "every_portal_landed"),
+                                 ("extract_regency", "extract_entity", "every_entity_landed")):
+        dag = dagbag.dags[dag_id]
+        assert dag.get_task(mapped).map_index_template, dag_id
+        assert dag.get_task("record_landing").trigger_rule == "all_done_min_one_success"
+        assert dag.get_task(leaf).trigger_rule == "all_success"
+        assert mapped in dag.get_task(leaf).upstream_task_ids

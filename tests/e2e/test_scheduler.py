@@ -124,18 +124,28 @@ def test_scheduler_runs_the_pipeline_on_assets(tmp_path, metadata_db):
             assert settled(states), f"DAG runs did not all succeed in {DEADLINE_S}s: {states}"
             landed_before = landing_manifests(tmp_path)
 
-            # Airflow's own backfill over past intervals; the rerun changes nothing that was landed.
-            subprocess.run([airflow, "backfill", "create", "--dag-id", "extract_regency",
-                            "--from-date", "2025-03-01", "--to-date", "2025-03-04"],
+            # The runbook's backfill (docs/operations.md), as written: days in Jakarta time, one run at a
+            # time, through Airflow's own backfill. The rerun changes nothing that was landed.
+            smartcity = str(Path(sys.executable).with_name("smartcity"))
+            subprocess.run([smartcity, "backfill", "extract_regency", "--from", "2025-03-01", "--to", "2025-03-04"],
                            env=env, check=True, capture_output=True, timeout=120)
             backfill: list[str] = []
             backfill_deadline = time.monotonic() + 180
             while time.monotonic() < backfill_deadline:
                 backfill = backfill_states(dsn, "extract_regency")
-                if backfill and all(s in ("success", "failed") for s in backfill):
+                if len(backfill) == 4 and all(s in ("success", "failed") for s in backfill):
                     break
                 time.sleep(3)
-            assert len(backfill) >= 2 and set(backfill) == {"success"}, f"backfill runs: {backfill}"
+            assert backfill == ["success"] * 4, f"backfill runs: {backfill}"
+            import psycopg
+
+            with psycopg.connect(dsn) as conn:
+                first = conn.execute("select min(logical_date) from dag_run where dag_id = 'extract_regency' "
+                                     "and run_type = 'backfill'").fetchone()[0]
+                limit = conn.execute("select max_active_runs from backfill where dag_id = 'extract_regency'"
+                                     ).fetchone()[0]
+            assert first.isoformat().startswith("2025-02-28T17:00:00"), first  # 1 March, midnight in Jakarta
+            assert limit == 1
             assert landing_manifests(tmp_path) == landed_before
         finally:
             for proc in procs:
