@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -40,7 +40,8 @@ OBSERVATION_SCHEMA = pa.schema([
     ("vervar_id", pa.string()), ("vervar_label", pa.string()), ("turvar_id", pa.string()),
     ("turvar_label", pa.string()), ("year", pa.int32()), ("turtahun_id", pa.string()),
     ("turtahun_label", pa.string()), ("month", pa.int8()), ("value", pa.float64()),
-    ("value_raw", pa.string()), ("region_code", pa.string()),
+    ("value_raw", pa.string()), ("region_code", pa.string()), ("indicator_code", pa.string()),
+    ("last_update", pa.string()),
 ])
 
 
@@ -173,20 +174,41 @@ def _value_parser(values: Iterable[Any]):
     return indonesian
 
 
-def _region_code(domain: str, vervar_id: str, vervar_label: str) -> str | None:
+TOTAL_VERVAR = {"9999"}  # the province / national total row of a table
+
+
+def _vervar_kind(labelvervar: str | None) -> str:
+    """What a bare vervar name means, from `labelvervar`: 'Kota' tables list cities by bare name
+    ('Ambon', 'Tual'); kab/kota tables list kabupaten bare and cities as 'Kota X'."""
+    text = " ".join(str(labelvervar or "").lower().split())
+    if text in ("kota", "kota/kotamadya", "kotamadya"):
+        return "Kota"
+    return "Kabupaten"
+
+
+def _region_code(domain: str, vervar_id: str, vervar_label: str, labelvervar: str | None = None) -> str | None:
     """Kemendagri code of a vervar when it is a kab/kota. vervar values are BPS codes or local ids, so
-    labels lead; the BPS->Kemendagri crosswalk is the fallback."""
+    labels lead (trimmed; the kind from `labelvervar`); the BPS->Kemendagri crosswalk is the fallback.
+    The total row (9999) and the province itself are aggregates: no region."""
+    vervar_id, vervar_label = str(vervar_id).strip(), " ".join(str(vervar_label or "").split())
+    if vervar_id in TOTAL_VERVAR or vervar_id == domain:
+        return None if regions.province_of_bps_domain(domain) or domain == "0000" else \
+            regions.bps_code_to_kemendagri(domain)
     if regions.province_of_bps_domain(domain):
-        match = regions.match_region(vervar_label, bps_province=domain[:2], unprefixed_kind="Kabupaten")
+        match = regions.match_region(vervar_label, unprefixed_kind=_vervar_kind(labelvervar),
+                                     **regions.domain_filter(domain))
         if match.code:
             return match.code
         return regions.bps_code_to_kemendagri(vervar_id) if vervar_id.startswith(domain[:2]) else None
-    if domain != "0000" and vervar_id == domain:  # a kab/kota domain reporting itself
-        return regions.bps_code_to_kemendagri(domain)
+    own = regions.bps_code_to_kemendagri(domain) if domain != "0000" else None
+    if own and regions.match_region(vervar_label, bps_province=domain[:2],
+                                    unprefixed_kind=_vervar_kind(labelvervar)).code == own:
+        return own  # a kab/kota domain reporting itself under a local id
     return None
 
 
-def decode_data(payload: dict | None, domain: str, stats: dict | None = None) -> Iterator[dict]:
+def decode_data(payload: dict | None, domain: str, stats: dict | None = None, *,
+                indicator_code: str | None = None) -> Iterator[dict]:
     """One row per non-empty cell of a dynamic table. `stats` (optional) receives counts of cells found,
     datacontent keys no combination produced, and keys two combinations produce (left out: ambiguous)."""
     stats = stats if stats is not None else {}
@@ -208,6 +230,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
         key = "".join(str(item["val"]) for item in combo)
         combos[key] = None if key in combos else combo  # the same key from two combinations: ambiguous
     var_unit = {str(v["val"]): v.get("unit") for v in axes[1]}
+    labelvervar = payload.get("labelvervar")
+    last_update = payload.get("last_update")
+    region_cache: dict[tuple, str | None] = {}
     used = 0
     for key, combo in combos.items():
         if key not in content:
@@ -222,7 +247,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
             continue
         turtahun_id = str(turtahun["val"])
         stats["cells"] += 1
-        vervar_id, vervar_label = str(vervar["val"]), str(vervar.get("label", ""))
+        vervar_id, vervar_label = str(vervar["val"]).strip(), " ".join(str(vervar.get("label", "")).split())
+        if (vervar_id, vervar_label) not in region_cache:
+            region_cache[(vervar_id, vervar_label)] = _region_code(domain, vervar_id, vervar_label, labelvervar)
         yield {
             "domain_id": domain,
             "var_id": str(var["val"]),
@@ -239,7 +266,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
             or not 1 <= int(turtahun_id) <= 12 else int(turtahun_id),
             "value": to_number(raw),
             "value_raw": str(raw),
-            "region_code": _region_code(domain, vervar_id, vervar_label),
+            "region_code": region_cache[(vervar_id, vervar_label)],
+            "indicator_code": indicator_code,
+            "last_update": None if last_update in (None, "") else str(last_update),
         }
     stats["unmatched_keys"] = len(content) - used
     if stats["unmatched_keys"] or stats["ambiguous_keys"]:
@@ -424,17 +453,53 @@ def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
 
 # --- landing ------------------------------------------------------------------------------------------
 def land_observations(raw_dir, client: BpsClient, domain: str, var: str | int, run_id: str,
-                      th: str | int | None = None) -> dict:
-    """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest."""
-    with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
+                      th: str | int | None = None, *, entry=None, quarantine_dir=None) -> dict:
+    """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest.
+
+    `entry` (a `bps_discovery.MapEntry`): the table the variable map expects. The answer is verified
+    against it (label, unit, labelvervar); a table that is not the mapped one is not landed: its rows go
+    to `<quarantine>/bps/observations/` with the reason and the manifest returned says `quarantined`.
+    Rows outside the years the entry covers (a series that moved to another id) are left out.
+    `last_update` (BPS's own revision date) is kept on the rows and in the manifest; a change from the
+    last landed one is noted as a revision."""
+    from extractors import bps_discovery
+
+    partition = {"domain": domain, "var": var}
+    previous = landing.landed_for(raw_dir, SOURCE, "observations", partition)
+    with landing.PartitionWriter(raw_dir, SOURCE, "observations", partition, run_id,
                                  schema=OBSERVATION_SCHEMA, query={"th": th}) as part:
         payload = client.data(domain, var, th, trace=part.requests)
         stats: dict = {}
-        part.write(decode_data(payload, domain, stats))
-        part.extra.update(availability="available" if payload else "not-available", th=th, **stats)
+        reason = bps_discovery.verify(payload, entry) if entry is not None else None
+        rows = decode_data(payload, domain, stats, indicator_code=entry.indicator_code if entry else None)
+        if entry is not None:
+            rows = (r for r in rows if r["year"] is None or entry.covers(r["year"]))
+        if reason:
+            bad = [{**r, "reason": reason} for r in rows]
+            target = landing.write_quarantine(quarantine_dir or Path(raw_dir).parent / "quarantine", SOURCE,
+                                              "observations", f"domain={domain}_var={var}", bad, run_id)
+            log.warning("BPS domain %s var %s quarantined: %s", domain, var, reason)
+            raise _Quarantined(reason, len(bad), target)
+        part.write(rows)
+        last_update = (payload or {}).get("last_update") or None
+        decimal = next((v.get("decimal") for v in (payload or {}).get("var") or [] if isinstance(v, dict)), None)
+        before = (previous or {}).get("last_update")
+        part.extra.update(availability="available" if payload else "not-available", th=th, **stats,
+                          last_update=last_update, decimal=decimal,
+                          indicator_code=entry.indicator_code if entry else None,
+                          revised=bool(before and last_update and before != last_update),
+                          previous_last_update=before)
         years = [_year(t) for t in _axis(payload or {}, "tahun")]
         part.cursor = max((y for y in years if y), default=None)
     return part.manifest
+
+
+class _Quarantined(Exception):
+    """Raised inside the partition writer so nothing is landed; turned into a summary by the caller."""
+
+    def __init__(self, reason: str, rows: int, path: str | None):
+        super().__init__(reason)
+        self.reason, self.rows, self.path = reason, rows, path
 
 
 def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | int, run_id: str) -> dict:
@@ -455,47 +520,100 @@ def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | in
 
 
 def load_indicator_vars(path: Path | str = INDICATOR_VARS_CSV) -> list[dict]:
-    """`bps_indicator_variables.csv`: indicator_code, var_id, var_label, unit, period."""
+    """`bps_indicator_variables.csv`: the indicator rules (indicator_code, reference var_id of the
+    national domain, var_label, unit, period, title_pattern, total_turvar, annual_period)."""
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+MAP_MAX_AGE = timedelta(days=30)  # variable lists change slowly: discovery runs on a slower cadence
+
+
+def variable_maps(raw_dir, run_id: str, domains: Iterable[str], client: "BpsClient", *,
+                  max_age: timedelta | None = MAP_MAX_AGE, workers: int = 1) -> dict[str, list]:
+    """The variable map of each domain: the landed one when discovered within `max_age`, else discovered
+    again (and landed as `bps/variable_map/domain=D/`)."""
+    from extractors import bps_discovery
+
+    rules, overrides = bps_discovery.load_rules(), bps_discovery.load_overrides()
+
+    def one(domain):
+        if max_age is not None and landing.landed_for(raw_dir, SOURCE, "variable_map", {"domain": domain},
+                                                      since=landing.utcnow() - max_age):
+            return domain, bps_discovery.read_landed_map(raw_dir, domain)
+        return domain, bps_discovery.land_variable_map(raw_dir, client, domain, run_id, rules, overrides)[1]
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return dict(pool.map(one, list(domains)))
 
 
 def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | dict] | None = None,
                      years: Iterable[int] | None = None, *, domains: Iterable[str] | None = None,
                      client: BpsClient | None = None, max_workers: int | None = None,
                      progress: Callable[[str], None] | None = None,
-                     fresh_since: datetime | None = None) -> list[dict]:
-    """All province domains x the catalogue's BPS indicator vars, fetched in parallel within the host limit;
-    one landing partition per domain x var. `years`: only those years (`th` = year - 1900, `;`-separated)
-    instead of the whole series. Tables that fail are reported together after the others have landed.
+                     fresh_since: datetime | None = None, quarantine_dir=None,
+                     map_max_age: timedelta | None = MAP_MAX_AGE) -> list[dict]:
+    """Every province domain (the four 2022 Papua provinces included) x the tables its variable map
+    matched to a catalogue indicator (or an analyst overrode), fetched in parallel within the host
+    limit; one landing partition per domain x var. No var id is fixed: each domain's numbering is
+    discovered (`bps_discovery`), each answer verified against the map (a different table is
+    quarantined, not landed). Ambiguous and missing indicators are reported (`status: "gap"`).
+    `indicator_vars`: explicit var ids instead (a manual pull, not verified). `years`: only those years
+    (`th` = year - 1900, `;`-separated) instead of the whole series. Tables that fail are reported
+    together after the others have landed.
 
-    BPS dynamic tables carry no update date, so nothing says whether a table changed short of fetching
-    it. `fresh_since`: a table fetched for the same years at or after this moment (or fetched again then
+    `fresh_since`: a table fetched for the same years at or after this moment (or fetched again then
     and found unchanged) is not asked again; its summary says `status: "fresh"`. A DAG passes the end of
-    its data interval, so a rerun or retry of the same interval asks only what it has not fetched yet."""
+    its data interval, so a rerun or retry of the same interval asks only what it has not fetched yet.
+    The landed `last_update` says when BPS last revised a table (a changed one is noted `revised`)."""
     client = client or BpsClient.from_env()
-    if indicator_vars is None:
-        indicator_vars = load_indicator_vars()
-    var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
     domains = list(domains) if domains is not None else regions.province_domains()
-    th = None if years is None else ";".join(str(int(y) - 1900) for y in sorted(set(years)))
-    jobs = [(d, v) for d in domains for v in var_ids]
+    years = None if years is None else sorted({int(y) for y in years})
     progress = progress or (lambda line: log.info("%s", line))
+    workers = max(1, max_workers or client.http.max_per_host)
+    summaries: list[dict] = []
+    jobs: list[tuple[str, str, Any]] = []
+    if indicator_vars is not None:
+        var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
+        jobs = [(d, v, None) for d in domains for v in var_ids]
+    else:
+        from extractors import bps_discovery
+
+        for domain, entries in variable_maps(raw_dir, run_id, domains, client, max_age=map_max_age,
+                                             workers=workers).items():
+            for e in entries:
+                if e.status in bps_discovery.PULLED and e.var_id:
+                    if years is None or any(e.covers(y) for y in years):
+                        jobs.append((domain, e.var_id, e))
+                else:
+                    summaries.append({"source": SOURCE, "dataset": "observations", "status": "gap",
+                                      "partition": f"domain={domain}/indicator={e.indicator_code}",
+                                      "row_count": 0, "gap": e.status, "reason": e.reason})
+    gaps = [s for s in summaries if s.get("status") == "gap"]
+    if gaps:
+        progress(f"bps: {len(gaps)} domain x indicator gaps (ambiguous or missing in the variable maps)")
 
     def run(job):
-        domain, var = job
+        domain, var, entry = job
+        wanted = years if entry is None or years is None else [y for y in years if entry.covers(y)]
+        th = None if wanted is None else ";".join(str(y - 1900) for y in wanted)
         if fresh_since is not None:
             landed = landing.landed_for(raw_dir, SOURCE, "observations", {"domain": domain, "var": var},
                                         query={"th": th}, since=fresh_since)
             if landed is not None:
                 return {**landing.summary(landed), "status": "fresh"}
-        manifest = land_observations(raw_dir, client, domain, var, run_id, th=th)
+        try:
+            manifest = land_observations(raw_dir, client, domain, var, run_id, th=th, entry=entry,
+                                         quarantine_dir=quarantine_dir)
+        except _Quarantined as q:
+            progress(f"bps domain={domain} var={var}: quarantined ({q.reason})")
+            return {"source": SOURCE, "dataset": "observations", "partition": f"domain={domain}/var={var}",
+                    "row_count": 0, "status": "quarantined", "reason": q.reason, "quarantined_rows": q.rows}
         progress(f"bps domain={domain} var={var}: {manifest['row_count']} rows")
         return landing.summary(manifest)
 
-    summaries, failures = [], []
-    workers = max_workers or client.http.max_per_host
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    failures = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(run, job): job for job in jobs}
         for future, job in futures.items():
             try:

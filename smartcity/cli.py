@@ -12,6 +12,7 @@ class LazyGroup(click.Group):
     lazy = {
         "simulate": "simulator.cli:simulate",
         "extract": "extractors.cli:extract",
+        "bps": "extractors.bps_cli:bps",
     }
 
     def list_commands(self, ctx):
