@@ -23,6 +23,8 @@ aggregate_keys as (
     select bps_province_code || '00' from provinces where bps_province_code is not null
     union
     select '0000'
+    union
+    select '9999'  -- the total row of a table ('Jambi' there is the province, not Kota Jambi)
 ),
 
 aggregate_names as (
@@ -51,13 +53,14 @@ select
     observations.value,
     observations.manifest_id,
     observations.extracted_at,
-    coalesce(observations.landed_region_code, {{ resolved_region_code() }}) as region_code,
+    case when observations.vervar_id = '9999' then null else coalesce(observations.landed_region_code, {{ resolved_region_code() }}) end as region_code,
     case
+        when observations.vervar_id = '9999' then 'aggregate_total_row'
         when observations.landed_region_code is not null then 'extractor_label_kind'
         else {{ region_resolution('observations.vervar_id', 'observations.vervar_label') }}
     end as resolution,
     (
-        coalesce(observations.landed_region_code, {{ resolved_region_code() }}) is null
+        case when observations.vervar_id = '9999' then null else coalesce(observations.landed_region_code, {{ resolved_region_code() }}) end is null
         and (
             observations.vervar_id in (select key_value from aggregate_keys)
             or {{ normalise_region_name('observations.vervar_label') }} in (select name_key from aggregate_names)
