@@ -358,49 +358,95 @@ def _grid(rows: list[list[_Cell]]) -> tuple[list[list[str]], list[list[_Cell | N
     return text, cells
 
 
+_NOTE = re.compile(r"^\s*(sumber|source|catatan|note|keterangan|ket\.|\*|\d\)|¹|²|³)", re.IGNORECASE)
+_NUMBERISH = re.compile(r"^[-+]?[\d.,]+%?$")
+_DASHES = ("-", "–", "—", "- ", "…", "...")
+
+
+def _distinct(cells: list) -> list:
+    seen, out = set(), []
+    for c in cells:
+        if c is not None and id(c) not in seen:
+            seen.add(id(c))
+            out.append(c)
+    return out
+
+
+def _texts(row: list) -> list[str]:
+    return [" ".join(c.text.split()) if c is not None else "" for c in row]
+
+
+def _is_blank(row: list) -> bool:
+    return not any(_texts(row))
+
+
 def _is_title_row(cells: list, n_cols: int) -> bool:
-    distinct = {id(c) for c in cells if c is not None and c.text.strip()}
-    return n_cols > 1 and len(distinct) == 1 and all(c is not None for c in cells) and len({id(c) for c in cells}) == 1
+    """One text across the table: a single cell spanning it, or one filled cell and the rest empty."""
+    if n_cols <= 1:
+        return False
+    filled = [c for c in _distinct(cells) if " ".join(c.text.split())]
+    if len(filled) != 1:
+        return False
+    return len(_distinct(cells)) == 1 or (filled[0] is cells[0] and all(
+        c is None or c is cells[0] or not c.text.strip() for c in cells))
 
 
-def _header_rows(cells: list[list[_Cell | None]], head_rows: int) -> tuple[int, int]:
-    """(first header row, first data row). A <thead> or leading <th> rows win; otherwise the header is the
-    block reached by the spans of the first non-title row: a row with merged cells has sub-headers under it."""
+def _is_value(text: str) -> bool:
+    return text in _DASHES or bool(_NUMBERISH.match(text.replace(" ", "")))
+
+
+def _is_column_number_row(texts: list[str]) -> bool:
+    filled = [t for t in texts if t]
+    return bool(filled) and all(t.startswith("(") and t.strip("() ").isdigit() for t in filled)
+
+
+def _is_data_row(cells: list, texts: list[str]) -> bool:
+    """A row label (or none) and at least one value cell of its own (not a header spanning down)."""
+    own = [t for c, t in zip(cells[1:], texts[1:], strict=False) if c is not None and c.rowspan == 1 and t]
+    return bool(own) and any(_is_value(t) for t in own)
+
+
+def _header_band(cells: list[list], head_rows: int) -> tuple[list[int], int, int]:
+    """(title rows, first header row, first data row). Titles (the Indonesian title, then the English
+    one) and `&nbsp;` rows come first; the header band is every row from there to the first data row,
+    at least as deep as the spans of its first row reach (a group label spanning its sub-columns has
+    them below it; a year row under a spanning label is header, not data)."""
     n_cols = len(cells[0]) if cells else 0
-    start = 0
-    while start < len(cells) and _is_title_row(cells[start], n_cols):
-        start += 1
-    if head_rows:
-        return min(start, head_rows - 1) if start < head_rows else 0, head_rows
-    end = start
-    while end < len(cells) and all(c is None or c.header for c in cells[end]) and any(c for c in cells[end]):
-        end += 1
-    if end > start:
-        return start, end
-    end = start + 1
-    r = start
-    while r < end and r < len(cells):
-        for c in range(n_cols):
-            cell = cells[r][c]
-            if cell is None:
-                continue
-            end = max(end, _origin_row(cells, r, c) + cell.rowspan)
-            if cell.colspan > 1 and _origin_row(cells, r, c) == r:
-                end = max(end, r + cell.rowspan + 1)
+    titles, r = [], 0
+    while r < len(cells) and (_is_blank(cells[r]) or _is_title_row(cells[r], n_cols)):
+        if not _is_blank(cells[r]):
+            titles.append(r)
         r += 1
-    return start, min(end, len(cells))
-
-
-def _origin_row(cells, r, c) -> int:
-    cell = cells[r][c]
-    while r > 0 and cells[r - 1][c] is cell:
-        r -= 1
-    return r
+    start = r
+    if head_rows and head_rows > start:
+        return titles, start, head_rows
+    if start >= len(cells):
+        return titles, start, start
+    reach = start + 1
+    for c in _distinct(cells[start]):
+        reach = max(reach, start + c.rowspan)
+    r = start + 1
+    while r < len(cells):
+        texts = _texts(cells[r])
+        if _is_column_number_row(texts) or _is_blank(cells[r]):
+            break
+        if r >= reach and (_is_data_row(cells[r], texts) or _is_title_row(cells[r], n_cols)):
+            break
+        if r < reach or all(c is None or c.header for c in cells[r]) or not any(_is_value(t) for t in texts[1:] if t):
+            for c in _distinct(cells[r]):
+                if c.colspan > 1 and c.text.strip():
+                    reach = max(reach, r + c.rowspan + 1)  # a group label has sub-columns below it
+            r += 1
+            continue
+        break
+    return titles, start, r
 
 
 def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
-    """(columns, rows, info) of BPS's HTML-escaped Excel table: merged header cells become flat names
-    ('Jumlah Penduduk - Laki-laki'), '-' cells become empty and are listed in `_dash_columns`."""
+    """(columns, rows, info) of BPS's HTML-escaped Excel table. Title rows and footnotes ("Sumber: ...")
+    go to `info` (titles, notes); each column is named by its path through the header band
+    ('Status / DEP. KESEHATAN'); '-' cells become empty and are listed in `_dash_columns`; `info["long"]`
+    holds the long form (row label, column path, value, is_dash)."""
     text = table_html
     for _ in range(3):  # escaped once in the wild; twice seen when JSON was escaped again
         if "&lt;" not in text:
@@ -410,45 +456,59 @@ def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
     parser.feed(text)
     parser.close()
     grid, cells = _grid(parser.rows)
+    empty = {"title": None, "titles": [], "notes": [], "header_rows": 0, "long": []}
     if not grid:
-        return [], [], {"title": None, "notes": []}
+        return [], [], empty
     n_cols = len(grid[0])
-    title = grid[0][0] if _is_title_row(cells[0], n_cols) else None
-    h0, h1 = _header_rows(cells, parser.head_rows)
+    titles, h0, h1 = _header_band(cells, parser.head_rows)
+    title_texts = [next(t for t in grid[r] if t) for r in titles]
     columns: list[str] = []
     for c in range(n_cols):
         parts: list[str] = []
+        seen: set[int] = set()
         for r in range(h0, h1):
+            cell = cells[r][c]
             part = grid[r][c]
-            if part and (not parts or parts[-1] != part):
+            if cell is None or id(cell) in seen or not part:
+                continue
+            seen.add(id(cell))
+            if not parts or parts[-1] != part:
                 parts.append(part)
-        name = " - ".join(parts) or f"column_{c + 1}"
+        name = " / ".join(parts) or f"column_{c + 1}"
         base, n = name, 2
         while name in columns:
             name, n = f"{base} ({n})", n + 1
         columns.append(name)
-    rows, notes = [], []
+    rows, notes, long = [], [], []
+    in_notes = False
     for r in range(h1, len(grid)):
         values = grid[r]
         if not any(values):
             continue
-        if _is_title_row(cells[r], n_cols):
-            notes.append(values[0])  # "Sumber: ...", footnotes under the table
-            continue
-        if all(v.strip("() ").isdigit() and v.startswith("(") for v in values if v):
+        if _is_column_number_row(values):
             continue  # the "(1) (2) (3)" column-number row of BPS tables
+        first = next(v for v in values if v)
+        if in_notes or _NOTE.match(first) or (_is_title_row(cells[r], n_cols) and not _is_data_row(cells[r], values)):
+            notes.append(first if _is_title_row(cells[r], n_cols) else " ".join(v for v in dict.fromkeys(values) if v))
+            in_notes = in_notes or bool(_NOTE.match(first))
+            continue
         record: dict[str, Any] = {}
         dashes = []
-        for name, value in zip(columns, values, strict=False):
-            if value in ("-", "–", "—"):
+        number = len(rows) + 1
+        for c, (name, value) in enumerate(zip(columns, values, strict=False)):
+            is_dash = value in _DASHES
+            if is_dash:
                 dashes.append(name)
-                value = None
-            record[name] = value if value != "" else None
+            record[name] = None if is_dash or value == "" else value
+            if c > 0:
+                long.append({"_row_number": number, "row_label": values[0] or None, "column_path": name,
+                             "value": record[name], "value_number": parse_number(value).value
+                             if record[name] is not None else None, "is_dash": is_dash})
         record["_dash_columns"] = json.dumps(dashes, ensure_ascii=False) if dashes else None
+        record["_row_number"] = number
         rows.append(record)
-    for i, row in enumerate(rows, 1):
-        row["_row_number"] = i
-    return columns, rows, {"title": title, "notes": notes}
+    return columns, rows, {"title": title_texts[0] if title_texts else None, "titles": title_texts,
+                           "notes": notes, "header_rows": h1 - h0, "long": long}
 
 
 # --- landing ------------------------------------------------------------------------------------------
@@ -465,7 +525,11 @@ def land_observations(raw_dir, client: BpsClient, domain: str, var: str | int, r
     from extractors import bps_discovery
 
     partition = {"domain": domain, "var": var}
-    previous = landing.landed_for(raw_dir, SOURCE, "observations", partition)
+    try:  # the last landed answer of this table (whatever years it was asked for): its last_update
+        previous = json.loads((Path(raw_dir) / SOURCE / "observations" / landing.partition_path(partition)
+                               / landing.MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
     with landing.PartitionWriter(raw_dir, SOURCE, "observations", partition, run_id,
                                  schema=OBSERVATION_SCHEMA, query={"th": th}) as part:
         payload = client.data(domain, var, th, trace=part.requests)
@@ -502,20 +566,32 @@ class _Quarantined(Exception):
         self.reason, self.rows, self.path = reason, rows, path
 
 
+STATIC_LONG_SCHEMA = pa.schema([("_row_number", pa.int32()), ("row_label", pa.string()), ("column_path", pa.string()),
+                                ("value", pa.string()), ("value_number", pa.float64()), ("is_dash", pa.bool_())])
+
+
 def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | int, run_id: str) -> dict:
-    with landing.PartitionWriter(raw_dir, SOURCE, "statictables", {"domain": domain, "table": table_id},
-                                 run_id) as part:
+    """One static table landed twice: wide as BPS lays it out (`bps/statictables/`, columns named by
+    their header path) and long beside it (`bps/statictables_long/`: row label, column path, value,
+    is_dash). Titles, footnotes and the header depth are manifest metadata."""
+    partition = {"domain": domain, "table": table_id}
+    with landing.PartitionWriter(raw_dir, SOURCE, "statictables", partition, run_id) as part:
         data = client.statictable(domain, table_id, trace=part.requests)
         if data is None:
-            columns, rows, info = [], [], {"title": None, "notes": []}
+            columns, rows, info = [], [], {"title": None, "titles": [], "notes": [], "header_rows": 0, "long": []}
         else:
             columns, rows, info = parse_statictable(str(data.get("table") or ""))
-            info["title"] = data.get("title") or info["title"]
         part.schema = pa.schema([(c, pa.string()) for c in columns] +
                                 [("_dash_columns", pa.string()), ("_row_number", pa.int32())])
         part.write(rows)
-        part.extra.update(title=info["title"], notes=info["notes"], columns=columns,
+        part.extra.update(title=(data or {}).get("title") or info["title"], titles=info["titles"],
+                          notes=info["notes"], columns=columns, header_rows=info["header_rows"],
                           updt_date=(data or {}).get("updt_date"))
+        requests = list(part.requests)
+    long_manifest = landing.write_partition(
+        raw_dir, SOURCE, "statictables_long", partition, run_id, info["long"], schema=STATIC_LONG_SCHEMA,
+        requests=requests, extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
+    part.manifest["long_manifest_id"] = long_manifest["manifest_id"]
     return part.manifest
 
 

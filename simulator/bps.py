@@ -518,6 +518,10 @@ class Bps:
         out = ["<table border=0 cellpadding=0 cellspacing=0 width=520 style='border-collapse:collapse;"
                "table-layout:fixed;width:390pt'>",
                " <col width=220 style='width:165pt'>", f" <col width=100 span={len(years)} style='width:75pt'>",
+               # as BPS publishes: the Indonesian title, the English one, an &nbsp; row, then the header band
+               f" <tr height=20><td colspan={len(years) + 1} class=xl70>{html.escape(self._static_title(var, domain))}</td></tr>",
+               f" <tr height=20><td colspan={len(years) + 1} class=xl71><i>{html.escape(_english(var))}</i></td></tr>",
+               " <tr height=20><td>&nbsp;</td>" + "<td></td>" * len(years) + "</tr>",
                " <tr height=20 style='height:15.0pt'>",
                f"  <td rowspan=2 height=40 class=xl65 width=220 style='height:30.0pt;width:165pt'>{lead}</td>",
                f"  <td colspan={len(years)} class=xl66 style='border-left:none'>{var.label} ({var.unit})</td>",
@@ -532,8 +536,15 @@ class Bps:
                 text = "-" if np.isnan(x) else id_number(x, 0 if var.indicator == "POP" else 2)
                 out.append(f"  <td class=xl69 align=right style='border-top:none;border-left:none'>{text}</td>")
             out.append(" </tr>")
+        out.append(f" <tr height=20><td colspan={len(years) + 1} class=xl72>Sumber: BPS, "
+                   f"{html.escape(self.domains[domain]['name'])}</td></tr>")
         out.append("</table>")
         return "\n".join(out)
+
+
+def _english(var: Var) -> str:
+    return {"POP": "Population", "SE03": "Percentage of Poor People", "SE04": "Open Unemployment Rate",
+            "SE05": "Human Development Index"}.get(var.indicator, var.indicator) + f" ({var.unit})"
 
 
 def _all_years(var: Var) -> Var:

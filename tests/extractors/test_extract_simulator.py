@@ -47,7 +47,10 @@ def test_bps_monthly_var_and_statictable(tmp_path, env, http):
     tables = list(client.list_all("statictable", "3500"))
     manifest = bps.land_statictable(tmp_path, client, "3500", tables[0]["table_id"], "run-1")
     assert manifest["row_count"] > 0 and manifest["columns"][0] == "Kabupaten/Kota"
-    assert all(" - " in c for c in manifest["columns"][1:])  # merged header over the year row
+    assert all(" / " in c for c in manifest["columns"][1:])  # a path through the header band
+    assert manifest["header_rows"] == 2 and len(manifest["titles"]) == 2 and manifest["notes"][0].startswith("Sumber")
+    long = pq.read_table(tmp_path / f"bps/statictables_long/domain=3500/table={tables[0]['table_id']}").to_pylist()
+    assert len(long) == manifest["row_count"] * (len(manifest["columns"]) - 1)
 
 
 def test_ckan_portals_incremental(tmp_path, env, http):
