@@ -172,9 +172,14 @@ def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = N
     rows = sum(s["row_count"] or 0 for s in fetched)
     since = fresh_since.astimezone(timezone.utc) if fresh else None
     note = f"; {len(fresh)} already fetched since {since:%Y-%m-%d %H:%M} UTC, not asked again" if fresh else ""
+    gaps = [s for s in summaries if s.get("status") == "gap"]
+    quarantined = [s for s in summaries if s.get("status") == "quarantined"]
+    if gaps or quarantined:  # variable-map gaps (ambiguous / missing) and tables that were not the mapped one
+        note += f"; {len(gaps)} indicator gaps in the variable maps, {len(quarantined)} tables quarantined"
     report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(fetched)} tables fetched, {rows:,} rows{note}",
            source="bps", rows=rows, fresh=len(fresh))
-    return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains}
+    return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains,
+            "gaps": len(gaps), "quarantined": len(quarantined)}
 
 
 def ckan_portals() -> list[str]:
