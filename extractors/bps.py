@@ -617,7 +617,15 @@ def variable_maps(raw_dir, run_id: str, domains: Iterable[str], client: "BpsClie
         if max_age is not None and landing.landed_for(raw_dir, SOURCE, "variable_map", {"domain": domain},
                                                       since=landing.utcnow() - max_age):
             return domain, bps_discovery.read_landed_map(raw_dir, domain)
-        return domain, bps_discovery.land_variable_map(raw_dir, client, domain, run_id, rules, overrides)[1]
+        try:
+            return domain, bps_discovery.land_variable_map(raw_dir, client, domain, run_id, rules, overrides)[1]
+        except ExtractError as exc:  # the slow-cadence list failed: the last landed map still holds
+            try:
+                entries = bps_discovery.read_landed_map(raw_dir, domain)
+            except OSError:
+                raise exc from None
+            log.warning("BPS domain %s: variable discovery failed (%s); using the last landed map", domain, exc)
+            return domain, entries
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return dict(pool.map(one, list(domains)))

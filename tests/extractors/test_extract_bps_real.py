@@ -192,3 +192,17 @@ def test_smartcity_bps_discover_writes_the_map(tmp_path, env, monkeypatch):
     assert got[(kab, "POP")]["var_id"] == str(env.sim.bps.var_for(kab, "POP").id)  # its own total population
     assert {r["status"] for r in rows} >= {"matched", "missing"}
     assert env.bps_key not in result.output
+
+
+def test_a_failed_discovery_falls_back_to_the_last_landed_map(tmp_path, client, env):
+    first = bps.variable_maps(tmp_path, "run-1", ["7300"], client)
+    env.set_faults({"firewall_403": {"systems": ["bps"]}})
+    try:
+        again = bps.variable_maps(tmp_path, "run-2", ["7300"], client, max_age=None)
+        assert [e.var_id for e in again["7300"]] == [e.var_id for e in first["7300"]]
+        from extractors.errors import ExtractError
+
+        with pytest.raises(ExtractError):  # nothing landed to fall back on
+            bps.variable_maps(tmp_path, "run-2", ["1100"], client, max_age=None)
+    finally:
+        env.set_faults()
