@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -40,7 +40,8 @@ OBSERVATION_SCHEMA = pa.schema([
     ("vervar_id", pa.string()), ("vervar_label", pa.string()), ("turvar_id", pa.string()),
     ("turvar_label", pa.string()), ("year", pa.int32()), ("turtahun_id", pa.string()),
     ("turtahun_label", pa.string()), ("month", pa.int8()), ("value", pa.float64()),
-    ("value_raw", pa.string()), ("region_code", pa.string()),
+    ("value_raw", pa.string()), ("region_code", pa.string()), ("indicator_code", pa.string()),
+    ("last_update", pa.string()),
 ])
 
 
@@ -173,20 +174,41 @@ def _value_parser(values: Iterable[Any]):
     return indonesian
 
 
-def _region_code(domain: str, vervar_id: str, vervar_label: str) -> str | None:
+TOTAL_VERVAR = {"9999"}  # the province / national total row of a table
+
+
+def _vervar_kind(labelvervar: str | None) -> str:
+    """What a bare vervar name means, from `labelvervar`: 'Kota' tables list cities by bare name
+    ('Ambon', 'Tual'); kab/kota tables list kabupaten bare and cities as 'Kota X'."""
+    text = " ".join(str(labelvervar or "").lower().split())
+    if text in ("kota", "kota/kotamadya", "kotamadya"):
+        return "Kota"
+    return "Kabupaten"
+
+
+def _region_code(domain: str, vervar_id: str, vervar_label: str, labelvervar: str | None = None) -> str | None:
     """Kemendagri code of a vervar when it is a kab/kota. vervar values are BPS codes or local ids, so
-    labels lead; the BPS->Kemendagri crosswalk is the fallback."""
+    labels lead (trimmed; the kind from `labelvervar`); the BPS->Kemendagri crosswalk is the fallback.
+    The total row (9999) and the province itself are aggregates: no region."""
+    vervar_id, vervar_label = str(vervar_id).strip(), " ".join(str(vervar_label or "").split())
+    if vervar_id in TOTAL_VERVAR or vervar_id == domain:
+        return None if regions.province_of_bps_domain(domain) or domain == "0000" else \
+            regions.bps_code_to_kemendagri(domain)
     if regions.province_of_bps_domain(domain):
-        match = regions.match_region(vervar_label, bps_province=domain[:2], unprefixed_kind="Kabupaten")
+        match = regions.match_region(vervar_label, unprefixed_kind=_vervar_kind(labelvervar),
+                                     **regions.domain_filter(domain))
         if match.code:
             return match.code
         return regions.bps_code_to_kemendagri(vervar_id) if vervar_id.startswith(domain[:2]) else None
-    if domain != "0000" and vervar_id == domain:  # a kab/kota domain reporting itself
-        return regions.bps_code_to_kemendagri(domain)
+    own = regions.bps_code_to_kemendagri(domain) if domain != "0000" else None
+    if own and regions.match_region(vervar_label, bps_province=domain[:2],
+                                    unprefixed_kind=_vervar_kind(labelvervar)).code == own:
+        return own  # a kab/kota domain reporting itself under a local id
     return None
 
 
-def decode_data(payload: dict | None, domain: str, stats: dict | None = None) -> Iterator[dict]:
+def decode_data(payload: dict | None, domain: str, stats: dict | None = None, *,
+                indicator_code: str | None = None) -> Iterator[dict]:
     """One row per non-empty cell of a dynamic table. `stats` (optional) receives counts of cells found,
     datacontent keys no combination produced, and keys two combinations produce (left out: ambiguous)."""
     stats = stats if stats is not None else {}
@@ -208,6 +230,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
         key = "".join(str(item["val"]) for item in combo)
         combos[key] = None if key in combos else combo  # the same key from two combinations: ambiguous
     var_unit = {str(v["val"]): v.get("unit") for v in axes[1]}
+    labelvervar = payload.get("labelvervar")
+    last_update = payload.get("last_update")
+    region_cache: dict[tuple, str | None] = {}
     used = 0
     for key, combo in combos.items():
         if key not in content:
@@ -222,7 +247,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
             continue
         turtahun_id = str(turtahun["val"])
         stats["cells"] += 1
-        vervar_id, vervar_label = str(vervar["val"]), str(vervar.get("label", ""))
+        vervar_id, vervar_label = str(vervar["val"]).strip(), " ".join(str(vervar.get("label", "")).split())
+        if (vervar_id, vervar_label) not in region_cache:
+            region_cache[(vervar_id, vervar_label)] = _region_code(domain, vervar_id, vervar_label, labelvervar)
         yield {
             "domain_id": domain,
             "var_id": str(var["val"]),
@@ -239,7 +266,9 @@ def decode_data(payload: dict | None, domain: str, stats: dict | None = None) ->
             or not 1 <= int(turtahun_id) <= 12 else int(turtahun_id),
             "value": to_number(raw),
             "value_raw": str(raw),
-            "region_code": _region_code(domain, vervar_id, vervar_label),
+            "region_code": region_cache[(vervar_id, vervar_label)],
+            "indicator_code": indicator_code,
+            "last_update": None if last_update in (None, "") else str(last_update),
         }
     stats["unmatched_keys"] = len(content) - used
     if stats["unmatched_keys"] or stats["ambiguous_keys"]:
@@ -329,49 +358,95 @@ def _grid(rows: list[list[_Cell]]) -> tuple[list[list[str]], list[list[_Cell | N
     return text, cells
 
 
+_NOTE = re.compile(r"^\s*(sumber|source|catatan|note|keterangan|ket\.|\*|\d\)|¹|²|³)", re.IGNORECASE)
+_NUMBERISH = re.compile(r"^[-+]?[\d.,]+%?$")
+_DASHES = ("-", "–", "—", "- ", "…", "...")
+
+
+def _distinct(cells: list) -> list:
+    seen, out = set(), []
+    for c in cells:
+        if c is not None and id(c) not in seen:
+            seen.add(id(c))
+            out.append(c)
+    return out
+
+
+def _texts(row: list) -> list[str]:
+    return [" ".join(c.text.split()) if c is not None else "" for c in row]
+
+
+def _is_blank(row: list) -> bool:
+    return not any(_texts(row))
+
+
 def _is_title_row(cells: list, n_cols: int) -> bool:
-    distinct = {id(c) for c in cells if c is not None and c.text.strip()}
-    return n_cols > 1 and len(distinct) == 1 and all(c is not None for c in cells) and len({id(c) for c in cells}) == 1
+    """One text across the table: a single cell spanning it, or one filled cell and the rest empty."""
+    if n_cols <= 1:
+        return False
+    filled = [c for c in _distinct(cells) if " ".join(c.text.split())]
+    if len(filled) != 1:
+        return False
+    return len(_distinct(cells)) == 1 or (filled[0] is cells[0] and all(
+        c is None or c is cells[0] or not c.text.strip() for c in cells))
 
 
-def _header_rows(cells: list[list[_Cell | None]], head_rows: int) -> tuple[int, int]:
-    """(first header row, first data row). A <thead> or leading <th> rows win; otherwise the header is the
-    block reached by the spans of the first non-title row: a row with merged cells has sub-headers under it."""
+def _is_value(text: str) -> bool:
+    return text in _DASHES or bool(_NUMBERISH.match(text.replace(" ", "")))
+
+
+def _is_column_number_row(texts: list[str]) -> bool:
+    filled = [t for t in texts if t]
+    return bool(filled) and all(t.startswith("(") and t.strip("() ").isdigit() for t in filled)
+
+
+def _is_data_row(cells: list, texts: list[str]) -> bool:
+    """A row label (or none) and at least one value cell of its own (not a header spanning down)."""
+    own = [t for c, t in zip(cells[1:], texts[1:], strict=False) if c is not None and c.rowspan == 1 and t]
+    return bool(own) and any(_is_value(t) for t in own)
+
+
+def _header_band(cells: list[list], head_rows: int) -> tuple[list[int], int, int]:
+    """(title rows, first header row, first data row). Titles (the Indonesian title, then the English
+    one) and `&nbsp;` rows come first; the header band is every row from there to the first data row,
+    at least as deep as the spans of its first row reach (a group label spanning its sub-columns has
+    them below it; a year row under a spanning label is header, not data)."""
     n_cols = len(cells[0]) if cells else 0
-    start = 0
-    while start < len(cells) and _is_title_row(cells[start], n_cols):
-        start += 1
-    if head_rows:
-        return min(start, head_rows - 1) if start < head_rows else 0, head_rows
-    end = start
-    while end < len(cells) and all(c is None or c.header for c in cells[end]) and any(c for c in cells[end]):
-        end += 1
-    if end > start:
-        return start, end
-    end = start + 1
-    r = start
-    while r < end and r < len(cells):
-        for c in range(n_cols):
-            cell = cells[r][c]
-            if cell is None:
-                continue
-            end = max(end, _origin_row(cells, r, c) + cell.rowspan)
-            if cell.colspan > 1 and _origin_row(cells, r, c) == r:
-                end = max(end, r + cell.rowspan + 1)
+    titles, r = [], 0
+    while r < len(cells) and (_is_blank(cells[r]) or _is_title_row(cells[r], n_cols)):
+        if not _is_blank(cells[r]):
+            titles.append(r)
         r += 1
-    return start, min(end, len(cells))
-
-
-def _origin_row(cells, r, c) -> int:
-    cell = cells[r][c]
-    while r > 0 and cells[r - 1][c] is cell:
-        r -= 1
-    return r
+    start = r
+    if head_rows and head_rows > start:
+        return titles, start, head_rows
+    if start >= len(cells):
+        return titles, start, start
+    reach = start + 1
+    for c in _distinct(cells[start]):
+        reach = max(reach, start + c.rowspan)
+    r = start + 1
+    while r < len(cells):
+        texts = _texts(cells[r])
+        if _is_column_number_row(texts) or _is_blank(cells[r]):
+            break
+        if r >= reach and (_is_data_row(cells[r], texts) or _is_title_row(cells[r], n_cols)):
+            break
+        if r < reach or all(c is None or c.header for c in cells[r]) or not any(_is_value(t) for t in texts[1:] if t):
+            for c in _distinct(cells[r]):
+                if c.colspan > 1 and c.text.strip():
+                    reach = max(reach, r + c.rowspan + 1)  # a group label has sub-columns below it
+            r += 1
+            continue
+        break
+    return titles, start, r
 
 
 def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
-    """(columns, rows, info) of BPS's HTML-escaped Excel table: merged header cells become flat names
-    ('Jumlah Penduduk - Laki-laki'), '-' cells become empty and are listed in `_dash_columns`."""
+    """(columns, rows, info) of BPS's HTML-escaped Excel table. Title rows and footnotes ("Sumber: ...")
+    go to `info` (titles, notes); each column is named by its path through the header band
+    ('Status / DEP. KESEHATAN'); '-' cells become empty and are listed in `_dash_columns`; `info["long"]`
+    holds the long form (row label, column path, value, is_dash)."""
     text = table_html
     for _ in range(3):  # escaped once in the wild; twice seen when JSON was escaped again
         if "&lt;" not in text:
@@ -381,121 +456,248 @@ def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
     parser.feed(text)
     parser.close()
     grid, cells = _grid(parser.rows)
+    empty = {"title": None, "titles": [], "notes": [], "header_rows": 0, "long": []}
     if not grid:
-        return [], [], {"title": None, "notes": []}
+        return [], [], empty
     n_cols = len(grid[0])
-    title = grid[0][0] if _is_title_row(cells[0], n_cols) else None
-    h0, h1 = _header_rows(cells, parser.head_rows)
+    titles, h0, h1 = _header_band(cells, parser.head_rows)
+    title_texts = [next(t for t in grid[r] if t) for r in titles]
     columns: list[str] = []
     for c in range(n_cols):
         parts: list[str] = []
+        seen: set[int] = set()
         for r in range(h0, h1):
+            cell = cells[r][c]
             part = grid[r][c]
-            if part and (not parts or parts[-1] != part):
+            if cell is None or id(cell) in seen or not part:
+                continue
+            seen.add(id(cell))
+            if not parts or parts[-1] != part:
                 parts.append(part)
-        name = " - ".join(parts) or f"column_{c + 1}"
+        name = " / ".join(parts) or f"column_{c + 1}"
         base, n = name, 2
         while name in columns:
             name, n = f"{base} ({n})", n + 1
         columns.append(name)
-    rows, notes = [], []
+    rows, notes, long = [], [], []
+    in_notes = False
     for r in range(h1, len(grid)):
         values = grid[r]
         if not any(values):
             continue
-        if _is_title_row(cells[r], n_cols):
-            notes.append(values[0])  # "Sumber: ...", footnotes under the table
-            continue
-        if all(v.strip("() ").isdigit() and v.startswith("(") for v in values if v):
+        if _is_column_number_row(values):
             continue  # the "(1) (2) (3)" column-number row of BPS tables
+        first = next(v for v in values if v)
+        if in_notes or _NOTE.match(first) or (_is_title_row(cells[r], n_cols) and not _is_data_row(cells[r], values)):
+            notes.append(first if _is_title_row(cells[r], n_cols) else " ".join(v for v in dict.fromkeys(values) if v))
+            in_notes = in_notes or bool(_NOTE.match(first))
+            continue
         record: dict[str, Any] = {}
         dashes = []
-        for name, value in zip(columns, values, strict=False):
-            if value in ("-", "–", "—"):
+        number = len(rows) + 1
+        for c, (name, value) in enumerate(zip(columns, values, strict=False)):
+            is_dash = value in _DASHES
+            if is_dash:
                 dashes.append(name)
-                value = None
-            record[name] = value if value != "" else None
+            record[name] = None if is_dash or value == "" else value
+            if c > 0:
+                long.append({"_row_number": number, "row_label": values[0] or None, "column_path": name,
+                             "value": record[name], "value_number": parse_number(value).value
+                             if record[name] is not None else None, "is_dash": is_dash})
         record["_dash_columns"] = json.dumps(dashes, ensure_ascii=False) if dashes else None
+        record["_row_number"] = number
         rows.append(record)
-    for i, row in enumerate(rows, 1):
-        row["_row_number"] = i
-    return columns, rows, {"title": title, "notes": notes}
+    return columns, rows, {"title": title_texts[0] if title_texts else None, "titles": title_texts,
+                           "notes": notes, "header_rows": h1 - h0, "long": long}
 
 
 # --- landing ------------------------------------------------------------------------------------------
 def land_observations(raw_dir, client: BpsClient, domain: str, var: str | int, run_id: str,
-                      th: str | int | None = None) -> dict:
-    """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest."""
-    with landing.PartitionWriter(raw_dir, SOURCE, "observations", {"domain": domain, "var": var}, run_id,
+                      th: str | int | None = None, *, entry=None, quarantine_dir=None) -> dict:
+    """Fetch one dynamic table and land it as `bps/observations/domain=D/var=V/`. Returns the manifest.
+
+    `entry` (a `bps_discovery.MapEntry`): the table the variable map expects. The answer is verified
+    against it (label, unit, labelvervar); a table that is not the mapped one is not landed: its rows go
+    to `<quarantine>/bps/observations/` with the reason and the manifest returned says `quarantined`.
+    Rows outside the years the entry covers (a series that moved to another id) are left out.
+    `last_update` (BPS's own revision date) is kept on the rows and in the manifest; a change from the
+    last landed one is noted as a revision."""
+    from extractors import bps_discovery
+
+    partition = {"domain": domain, "var": var}
+    try:  # the last landed answer of this table (whatever years it was asked for): its last_update
+        previous = json.loads((Path(raw_dir) / SOURCE / "observations" / landing.partition_path(partition)
+                               / landing.MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    with landing.PartitionWriter(raw_dir, SOURCE, "observations", partition, run_id,
                                  schema=OBSERVATION_SCHEMA, query={"th": th}) as part:
         payload = client.data(domain, var, th, trace=part.requests)
         stats: dict = {}
-        part.write(decode_data(payload, domain, stats))
-        part.extra.update(availability="available" if payload else "not-available", th=th, **stats)
+        reason = bps_discovery.verify(payload, entry) if entry is not None else None
+        rows = decode_data(payload, domain, stats, indicator_code=entry.indicator_code if entry else None)
+        if entry is not None:
+            rows = (r for r in rows if r["year"] is None or entry.covers(r["year"]))
+        if reason:
+            bad = [{**r, "reason": reason} for r in rows]
+            target = landing.write_quarantine(quarantine_dir or Path(raw_dir).parent / "quarantine", SOURCE,
+                                              "observations", f"domain={domain}_var={var}", bad, run_id)
+            log.warning("BPS domain %s var %s quarantined: %s", domain, var, reason)
+            raise _Quarantined(reason, len(bad), target)
+        part.write(rows)
+        last_update = (payload or {}).get("last_update") or None
+        decimal = next((v.get("decimal") for v in (payload or {}).get("var") or [] if isinstance(v, dict)), None)
+        before = (previous or {}).get("last_update")
+        part.extra.update(availability="available" if payload else "not-available", th=th, **stats,
+                          last_update=last_update, decimal=decimal,
+                          indicator_code=entry.indicator_code if entry else None,
+                          revised=bool(before and last_update and before != last_update),
+                          previous_last_update=before)
         years = [_year(t) for t in _axis(payload or {}, "tahun")]
         part.cursor = max((y for y in years if y), default=None)
     return part.manifest
 
 
+class _Quarantined(Exception):
+    """Raised inside the partition writer so nothing is landed; turned into a summary by the caller."""
+
+    def __init__(self, reason: str, rows: int, path: str | None):
+        super().__init__(reason)
+        self.reason, self.rows, self.path = reason, rows, path
+
+
+STATIC_LONG_SCHEMA = pa.schema([("_row_number", pa.int32()), ("row_label", pa.string()), ("column_path", pa.string()),
+                                ("value", pa.string()), ("value_number", pa.float64()), ("is_dash", pa.bool_())])
+
+
 def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | int, run_id: str) -> dict:
-    with landing.PartitionWriter(raw_dir, SOURCE, "statictables", {"domain": domain, "table": table_id},
-                                 run_id) as part:
+    """One static table landed twice: wide as BPS lays it out (`bps/statictables/`, columns named by
+    their header path) and long beside it (`bps/statictables_long/`: row label, column path, value,
+    is_dash). Titles, footnotes and the header depth are manifest metadata."""
+    partition = {"domain": domain, "table": table_id}
+    with landing.PartitionWriter(raw_dir, SOURCE, "statictables", partition, run_id) as part:
         data = client.statictable(domain, table_id, trace=part.requests)
         if data is None:
-            columns, rows, info = [], [], {"title": None, "notes": []}
+            columns, rows, info = [], [], {"title": None, "titles": [], "notes": [], "header_rows": 0, "long": []}
         else:
             columns, rows, info = parse_statictable(str(data.get("table") or ""))
-            info["title"] = data.get("title") or info["title"]
         part.schema = pa.schema([(c, pa.string()) for c in columns] +
                                 [("_dash_columns", pa.string()), ("_row_number", pa.int32())])
         part.write(rows)
-        part.extra.update(title=info["title"], notes=info["notes"], columns=columns,
+        part.extra.update(title=(data or {}).get("title") or info["title"], titles=info["titles"],
+                          notes=info["notes"], columns=columns, header_rows=info["header_rows"],
                           updt_date=(data or {}).get("updt_date"))
+        requests = list(part.requests)
+    long_manifest = landing.write_partition(
+        raw_dir, SOURCE, "statictables_long", partition, run_id, info["long"], schema=STATIC_LONG_SCHEMA,
+        requests=requests, extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
+    part.manifest["long_manifest_id"] = long_manifest["manifest_id"]
     return part.manifest
 
 
 def load_indicator_vars(path: Path | str = INDICATOR_VARS_CSV) -> list[dict]:
-    """`bps_indicator_variables.csv`: indicator_code, var_id, var_label, unit, period."""
+    """`bps_indicator_variables.csv`: the indicator rules (indicator_code, reference var_id of the
+    national domain, var_label, unit, period, title_pattern, total_turvar, annual_period)."""
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+MAP_MAX_AGE = timedelta(days=30)  # variable lists change slowly: discovery runs on a slower cadence
+
+
+def variable_maps(raw_dir, run_id: str, domains: Iterable[str], client: "BpsClient", *,
+                  max_age: timedelta | None = MAP_MAX_AGE, workers: int = 1) -> dict[str, list]:
+    """The variable map of each domain: the landed one when discovered within `max_age`, else discovered
+    again (and landed as `bps/variable_map/domain=D/`)."""
+    from extractors import bps_discovery
+
+    rules, overrides = bps_discovery.load_rules(), bps_discovery.load_overrides()
+
+    def one(domain):
+        if max_age is not None and landing.landed_for(raw_dir, SOURCE, "variable_map", {"domain": domain},
+                                                      since=landing.utcnow() - max_age):
+            return domain, bps_discovery.read_landed_map(raw_dir, domain)
+        try:
+            return domain, bps_discovery.land_variable_map(raw_dir, client, domain, run_id, rules, overrides)[1]
+        except ExtractError as exc:  # the slow-cadence list failed: the last landed map still holds
+            try:
+                entries = bps_discovery.read_landed_map(raw_dir, domain)
+            except OSError:
+                raise exc from None
+            log.warning("BPS domain %s: variable discovery failed (%s); using the last landed map", domain, exc)
+            return domain, entries
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return dict(pool.map(one, list(domains)))
 
 
 def extract_national(raw_dir, run_id: str, indicator_vars: Iterable[str | int | dict] | None = None,
                      years: Iterable[int] | None = None, *, domains: Iterable[str] | None = None,
                      client: BpsClient | None = None, max_workers: int | None = None,
                      progress: Callable[[str], None] | None = None,
-                     fresh_since: datetime | None = None) -> list[dict]:
-    """All province domains x the catalogue's BPS indicator vars, fetched in parallel within the host limit;
-    one landing partition per domain x var. `years`: only those years (`th` = year - 1900, `;`-separated)
-    instead of the whole series. Tables that fail are reported together after the others have landed.
+                     fresh_since: datetime | None = None, quarantine_dir=None,
+                     map_max_age: timedelta | None = MAP_MAX_AGE) -> list[dict]:
+    """Every province domain (the four 2022 Papua provinces included) x the tables its variable map
+    matched to a catalogue indicator (or an analyst overrode), fetched in parallel within the host
+    limit; one landing partition per domain x var. No var id is fixed: each domain's numbering is
+    discovered (`bps_discovery`), each answer verified against the map (a different table is
+    quarantined, not landed). Ambiguous and missing indicators are reported (`status: "gap"`).
+    `indicator_vars`: explicit var ids instead (a manual pull, not verified). `years`: only those years
+    (`th` = year - 1900, `;`-separated) instead of the whole series. Tables that fail are reported
+    together after the others have landed.
 
-    BPS dynamic tables carry no update date, so nothing says whether a table changed short of fetching
-    it. `fresh_since`: a table fetched for the same years at or after this moment (or fetched again then
+    `fresh_since`: a table fetched for the same years at or after this moment (or fetched again then
     and found unchanged) is not asked again; its summary says `status: "fresh"`. A DAG passes the end of
-    its data interval, so a rerun or retry of the same interval asks only what it has not fetched yet."""
+    its data interval, so a rerun or retry of the same interval asks only what it has not fetched yet.
+    The landed `last_update` says when BPS last revised a table (a changed one is noted `revised`)."""
     client = client or BpsClient.from_env()
-    if indicator_vars is None:
-        indicator_vars = load_indicator_vars()
-    var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
     domains = list(domains) if domains is not None else regions.province_domains()
-    th = None if years is None else ";".join(str(int(y) - 1900) for y in sorted(set(years)))
-    jobs = [(d, v) for d in domains for v in var_ids]
+    years = None if years is None else sorted({int(y) for y in years})
     progress = progress or (lambda line: log.info("%s", line))
+    workers = max(1, max_workers or client.http.max_per_host)
+    summaries: list[dict] = []
+    jobs: list[tuple[str, str, Any]] = []
+    if indicator_vars is not None:
+        var_ids = sorted({str(v["var_id"]) if isinstance(v, dict) else str(v) for v in indicator_vars}, key=_num_key)
+        jobs = [(d, v, None) for d in domains for v in var_ids]
+    else:
+        from extractors import bps_discovery
+
+        for domain, entries in variable_maps(raw_dir, run_id, domains, client, max_age=map_max_age,
+                                             workers=workers).items():
+            for e in entries:
+                if e.status in bps_discovery.PULLED and e.var_id:
+                    if years is None or any(e.covers(y) for y in years):
+                        jobs.append((domain, e.var_id, e))
+                else:
+                    summaries.append({"source": SOURCE, "dataset": "observations", "status": "gap",
+                                      "partition": f"domain={domain}/indicator={e.indicator_code}",
+                                      "row_count": 0, "gap": e.status, "reason": e.reason})
+    gaps = [s for s in summaries if s.get("status") == "gap"]
+    if gaps:
+        progress(f"bps: {len(gaps)} domain x indicator gaps (ambiguous or missing in the variable maps)")
 
     def run(job):
-        domain, var = job
+        domain, var, entry = job
+        wanted = years if entry is None or years is None else [y for y in years if entry.covers(y)]
+        th = None if wanted is None else ";".join(str(y - 1900) for y in wanted)
         if fresh_since is not None:
             landed = landing.landed_for(raw_dir, SOURCE, "observations", {"domain": domain, "var": var},
                                         query={"th": th}, since=fresh_since)
             if landed is not None:
                 return {**landing.summary(landed), "status": "fresh"}
-        manifest = land_observations(raw_dir, client, domain, var, run_id, th=th)
+        try:
+            manifest = land_observations(raw_dir, client, domain, var, run_id, th=th, entry=entry,
+                                         quarantine_dir=quarantine_dir)
+        except _Quarantined as q:
+            progress(f"bps domain={domain} var={var}: quarantined ({q.reason})")
+            return {"source": SOURCE, "dataset": "observations", "partition": f"domain={domain}/var={var}",
+                    "row_count": 0, "status": "quarantined", "reason": q.reason, "quarantined_rows": q.rows}
         progress(f"bps domain={domain} var={var}: {manifest['row_count']} rows")
         return landing.summary(manifest)
 
-    summaries, failures = [], []
-    workers = max_workers or client.http.max_per_host
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    failures = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(run, job): job for job in jobs}
         for future, job in futures.items():
             try:

@@ -101,16 +101,60 @@ def bps_code_to_kemendagri(bps_code: str | int | None) -> str | None:
     return reference.bps_to_kemendagri().get(str(bps_code))
 
 
+PROVINCE_DOMAINS_CSV = reference.REFERENCE_DIR.parent / "bps_province_domains.csv"
+SPLIT_YEAR = 2022  # the four new Papua provinces (UU 14/15/16/29 of 2022) have their own BPS offices
+
+
+@lru_cache(maxsize=None)
+def _province_domains() -> dict[str, dict[str, str]]:
+    """domain id -> row of seed `bps_province_domains.csv` (domain_id, kode_provinsi, nama_bps, from_year)."""
+    import csv
+
+    with open(PROVINCE_DOMAINS_CSV, newline="", encoding="utf-8") as fh:
+        return {r["domain_id"]: r for r in csv.DictReader(fh)}
+
+
 def province_of_bps_domain(domain: str) -> str | None:
-    """Kemendagri province code of a BPS province domain `PP00` (BPS swaps Papua 94 / Papua Barat 91)."""
-    if len(domain) != 4 or not domain.endswith("00") or domain == "0000":
-        return None
-    for p in reference.provinces():
-        if p["kode_bps_2018"] == domain[:2]:
-            return p["kode_provinsi"]
-    return None
+    """Kemendagri province code of a BPS province domain `PP00` (BPS swaps Papua 94 / Papua Barat 91;
+    the 2022 provinces have domains of their own)."""
+    row = _province_domains().get(str(domain))
+    return row["kode_provinsi"] if row else None
 
 
-def province_domains() -> list[str]:
-    """BPS province domains (`PP00`) of the provinces BPS codes (2018 numbering)."""
-    return [f"{p['kode_bps_2018']}00" for p in reference.provinces() if p["kode_bps_2018"]]
+def is_new_province_domain(domain: str) -> bool:
+    row = _province_domains().get(str(domain))
+    return bool(row and row["from_year"])
+
+
+def province_domains(year: int | None = None) -> list[str]:
+    """Every current BPS province domain (`PP00`), the four created in 2022 included; with `year`, only
+    the domains that published for that year."""
+    return [d for d, r in _province_domains().items()
+            if year is None or not r["from_year"] or int(year) >= int(r["from_year"])]
+
+
+def regions_of_domain(domain: str, year: int) -> list[str]:
+    """Kemendagri codes of the kab/kota a province domain holds in `year`: before 2022 the old Papua
+    domains hold the regions that moved to the new provinces; from 2022 each new domain holds its own."""
+    province = province_of_bps_domain(domain)
+    if province is None:
+        return []
+    moved = {r["kode_kemendagri_2025"]: r["kode_provinsi_2021"]
+             for r in reference.load("kabupaten_kota_perubahan_kode_2021_2025")}
+    old_province = {r["kode_provinsi"]: r["kode_bps_2018"] for r in reference.provinces()}
+    out = []
+    for r in reference.regions():
+        if year >= SPLIT_YEAR or r["kode_kemendagri"] not in moved:
+            if r["kode_provinsi"] == province:
+                out.append(r["kode_kemendagri"])
+        elif not is_new_province_domain(domain) and old_province.get(moved[r["kode_kemendagri"]]) == domain[:2]:
+            out.append(r["kode_kemendagri"])  # before the split: in the old domain
+    return out
+
+
+def domain_filter(domain: str) -> dict[str, str]:
+    """`match_region` narrowing for a province domain: the BPS 2018 prefix for the old domains (which
+    held the new provinces' regions until 2022), the Kemendagri province for the new ones."""
+    if is_new_province_domain(domain):
+        return {"province": province_of_bps_domain(domain)}
+    return {"bps_province": str(domain)[:2]}

@@ -14,6 +14,7 @@ class LazyGroup(click.Group):
         "extract": "extractors.cli:extract",
         "report": "smartcity.report.cli:report",
         "impact": "smartcity.impact:impact",
+        "bps": "extractors.bps_cli:bps",
     }
 
     def list_commands(self, ctx):

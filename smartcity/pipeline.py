@@ -183,15 +183,21 @@ def extract_bps(domains: list[str], run_id: str, evaluation_year: int | None = N
     settings = settings or get_settings()
     years = range(evaluation_year - 9, evaluation_year + 1) if evaluation_year else None
     summaries = bps.extract_national(settings.raw_dir, run_id, years=years, domains=domains,
-                                     progress=lambda line: None, fresh_since=fresh_since)
+                                     progress=lambda line: None, fresh_since=fresh_since,
+                                     quarantine_dir=settings.quarantine_dir)
     fresh = [s for s in summaries if s.get("status") == "fresh"]
-    fetched = [s for s in summaries if s.get("status") != "fresh"]
+    fetched = [s for s in summaries if s.get("status") not in ("fresh", "gap", "quarantined")]
     rows = sum(s["row_count"] or 0 for s in fetched)
     since = fresh_since.astimezone(timezone.utc) if fresh else None
     note = f"; {len(fresh)} already fetched since {since:%Y-%m-%d %H:%M} UTC, not asked again" if fresh else ""
+    gaps = [s for s in summaries if s.get("status") == "gap"]
+    quarantined = [s for s in summaries if s.get("status") == "quarantined"]
+    if gaps or quarantined:  # variable-map gaps (ambiguous / missing) and tables that were not the mapped one
+        note += f"; {len(gaps)} indicator gaps in the variable maps, {len(quarantined)} tables quarantined"
     report("extract", f"bps domains {domains[0]}..{domains[-1]}: {len(fetched)} tables fetched, {rows:,} rows{note}",
            source="bps", rows=rows, fresh=len(fresh))
-    return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains}
+    return {"source": "bps", "tables": len(fetched), "fresh_tables": len(fresh), "rows": rows, "domains": domains,
+            "gaps": len(gaps), "quarantined": len(quarantined)}
 
 
 def ckan_portals(through_airflow: bool = False) -> list[str]:

@@ -91,7 +91,8 @@ BPS_SCHEMA = pa.schema([
     ("domain_id", pa.string()), ("var_id", pa.int64()), ("var_label", pa.string()), ("unit", pa.string()),
     ("vervar_id", pa.int64()), ("vervar_label", pa.string()), ("turvar_id", pa.int64()),
     ("turvar_label", pa.string()), ("year", pa.int64()), ("turtahun_id", pa.int64()),
-    ("turtahun_label", pa.string()), ("value", pa.float64()), ("value_raw", pa.string())])
+    ("turtahun_label", pa.string()), ("value", pa.float64()), ("value_raw", pa.string()),
+    ("indicator_code", pa.string()), ("region_code", pa.string())])
 
 
 def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
@@ -177,6 +178,44 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
                                      unit=var["unit"], vervar_id=1605, vervar_label="MUSI RAWAS", turvar_id=tv,
                                      turvar_label=tl, year=2020, turtahun_id=0, turtahun_label="Tahun",
                                      value=val, value_raw=str(val)))
+            if code in ("SE03", "SE04", "SE05") and prov == "16":
+                # BPS as it publishes: urban / rural / total derived variables with their real labels
+                # (no spaces) and ids, semesters (61 Maret, 62 September) and survey rounds (189 Februari,
+                # 190 Agustus); the rule picks the total and the official period, never the smallest id
+                # or a mean of the sub-periods
+                region = {"SE03": idx[1], "SE04": idx[2], "SE05": idx[3]}[code]
+                r = regions[region]
+                vid = int(r["kode_bps_2018"])
+                year = 2021
+                total = truth.values[(r["kode_kemendagri"], code, year)]
+                rows = [row for row in rows if not (row["vervar_id"] == vid and row["year"] == year)]
+                periods = {"SE03": ((61, "Maret", 0.0), (62, "September", 1.5)),
+                           "SE04": ((189, "Februari", 0.7), (190, "Agustus", 0.0)),
+                           "SE05": ((0, "Tahun", 0.0),)}[code]
+                for tv, tl, dv in ((432, "Perkotaan", 2.0), (433, "Perdesaan", -2.0), (434, "Perkotaan+Perdesaan", 0.0)):
+                    for tt, ttl, dp in periods:
+                        val = round(total + dv + dp, 3)
+                        rows.append(dict(domain_id="1600", var_id=int(var["var_id"]), var_label=var["var_label"],
+                                         unit=var["unit"], vervar_id=vid, vervar_label=r["nama_bps_2018"],
+                                         turvar_id=tv, turvar_label=tl, year=year, turtahun_id=tt,
+                                         turtahun_label=ttl, value=val, value_raw=str(val)))
+                truth.checks[f"rule_{code}"] = (r["kode_kemendagri"], code, year, total)
+                if code == "SE05":
+                    # a year with only quarters (no annual 35, no rule) and one with only male/female:
+                    # reported in int_bps__unaligned, not averaged
+                    for tt in (31, 32, 33, 34):
+                        rows.append(dict(domain_id="1600", var_id=int(var["var_id"]), var_label=var["var_label"],
+                                         unit=var["unit"], vervar_id=vid, vervar_label=r["nama_bps_2018"],
+                                         turvar_id=0, turvar_label="Tidak Ada", year=2014, turtahun_id=tt,
+                                         turtahun_label=f"Triwulan {tt - 30}", value=60.0 + tt - 30,
+                                         value_raw=""))
+                    for tv, tl in ((1, "Laki-laki"), (2, "Perempuan")):
+                        rows.append(dict(domain_id="1600", var_id=int(var["var_id"]), var_label=var["var_label"],
+                                         unit=var["unit"], vervar_id=vid, vervar_label=r["nama_bps_2018"],
+                                         turvar_id=tv, turvar_label=tl, year=2013, turtahun_id=0,
+                                         turtahun_label="Tahun", value=60.0 + tv, value_raw=""))
+                    truth.checks["unaligned"] = {(r["kode_kemendagri"], "SE05", 2014): "no_period_rule",
+                                                 (r["kode_kemendagri"], "SE05", 2013): "no_total_turvar"}
             if monthly and prov == "16":
                 # Musi Rawas 2023 also has an annual (Tahunan, 13) value: annual wins over the months
                 rows.append(dict(domain_id="1600", var_id=int(var["var_id"]), var_label=var["var_label"],

@@ -241,17 +241,17 @@ STATIC_HTML = """<table border=0>
 </table>"""
 
 
-def test_statictable_merged_headers_become_flat_names(tmp_path, replay, client):
+def test_statictable_merged_headers_become_paths(tmp_path, replay, client):
     path = bps_path("view/model/statictable/lang/ind/domain/7315/id/16/key/{key}")
     replay.routes[path] = Answer({"status": "OK", "data-availability": "available",
                                   "data": {"table_id": 16, "title": "Penduduk", "table": html.escape(STATIC_HTML)}})
     manifest = bps.land_statictable(tmp_path / "raw", client, "7315", 16, "run-1")
     part = tmp_path / "raw" / "bps" / "statictables" / "domain=7315" / "table=16"
     rows = pq.read_table(part / "data.parquet").to_pylist()
-    assert manifest["columns"] == ["Kecamatan", "Jenis Kelamin - Laki-laki", "Jenis Kelamin - Perempuan", "Jumlah"]
+    assert manifest["columns"] == ["Kecamatan", "Jenis Kelamin / Laki-laki", "Jenis Kelamin / Perempuan", "Jumlah"]
     assert [r["Kecamatan"] for r in rows] == ["Suppa", "Mattiro Sompe"]  # no "(1)" row, no "Sumber" row
-    assert rows[0]["Jenis Kelamin - Perempuan"] is None and json.loads(rows[0]["_dash_columns"]) == \
-        ["Jenis Kelamin - Perempuan"]
+    assert rows[0]["Jenis Kelamin / Perempuan"] is None and json.loads(rows[0]["_dash_columns"]) == \
+        ["Jenis Kelamin / Perempuan"]
     assert rows[1]["_dash_columns"] is None and [r["_row_number"] for r in rows] == [1, 2]
     assert manifest["notes"] == ["Sumber: BPS Kabupaten Pinrang"]
 

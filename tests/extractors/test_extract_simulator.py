@@ -23,30 +23,34 @@ def read(path):
 
 
 def test_bps_national_pull_maps_regions(tmp_path, env, http):
+    """Each province domain numbers its tables itself: the pull discovers them (no fixed var ids)."""
     client = bps.BpsClient.from_env(http=http)
-    summaries = bps.extract_national(tmp_path, "run-1", indicator_vars=["31", "192"], client=client)
-    assert len(summaries) == 2 * len(bps.regions.province_domains())
-    landed = [s for s in summaries if s["row_count"]]
-    assert landed
-    rows = read(tmp_path / landed[0]["partition"].join(["bps/observations/", ""]))
-    assert all(r["region_code"] for r in rows)  # BPS vervar codes -> Kemendagri
+    summaries = bps.extract_national(tmp_path, "run-1", client=client, years=[2023, 2024])
+    landed = [s for s in summaries if s.get("row_count")]
+    assert len({s["partition"].split("/")[0] for s in landed}) > 1
+    rows = [r for s in landed for r in read(tmp_path / "bps/observations" / s["partition"])]
+    kab = [r for r in rows if r["vervar_id"] != "9999"]
+    assert kab and all(r["region_code"] and r["indicator_code"] for r in kab)  # BPS vervar -> Kemendagri
     # BPS and Kemendagri codes differ for many regions: the mapping must not be the identity
-    assert any(r["region_code"].replace(".", "") != r["vervar_id"] for s in landed
-               for r in read(tmp_path / "bps/observations" / s["partition"]))
+    assert any(r["region_code"].replace(".", "") != r["vervar_id"] for r in kab)
     manifest_text = "".join(p.read_text() for p in tmp_path.rglob("_manifest.json"))
     assert env.bps_key not in manifest_text
 
 
 def test_bps_monthly_var_and_statictable(tmp_path, env, http):
     client = bps.BpsClient.from_env(http=http)
-    rows = list(bps.decode_data(client.data("3500", 122), "3500"))  # a monthly var (TPK)
+    tpk = env.sim.bps.var_for("3500", "SB02").id  # a monthly var (TPK), numbered by the domain
+    rows = list(bps.decode_data(client.data("3500", tpk), "3500"))
     annual = [r for r in rows if r["turtahun_id"] == "13"]
     assert annual and all(r["month"] is None for r in annual)
     assert len([r for r in rows if r["month"] == 1]) == len(annual)
     tables = list(client.list_all("statictable", "3500"))
     manifest = bps.land_statictable(tmp_path, client, "3500", tables[0]["table_id"], "run-1")
     assert manifest["row_count"] > 0 and manifest["columns"][0] == "Kabupaten/Kota"
-    assert all(" - " in c for c in manifest["columns"][1:])  # merged header over the year row
+    assert all(" / " in c for c in manifest["columns"][1:])  # a path through the header band
+    assert manifest["header_rows"] == 2 and len(manifest["titles"]) == 2 and manifest["notes"][0].startswith("Sumber")
+    long = pq.read_table(tmp_path / f"bps/statictables_long/domain=3500/table={tables[0]['table_id']}").to_pylist()
+    assert len(long) == manifest["row_count"] * (len(manifest["columns"]) - 1)
 
 
 def test_ckan_portals_incremental(tmp_path, env, http):
@@ -117,14 +121,16 @@ def test_transient_faults_are_absorbed(tmp_path, env, serial_http, fault):
 def test_html_faults_are_clear_errors(tmp_path, env, http, fault, error):
     env.set_faults([fault])
     with pytest.raises(error) as info:
-        bps.land_observations(tmp_path, bps.BpsClient.from_env(http=http), "3500", 31, "run-1")
+        bps.land_observations(tmp_path, bps.BpsClient.from_env(http=http), "3500",
+                              env.sim.bps.var_for("3500", "SE05").id, "run-1")
     assert f"127.0.0.1:{env.port}" in str(info.value) and env.bps_key not in str(info.value)
 
 
 def test_schema_drift_fails_loudly(tmp_path, env, http):
     env.set_faults(["schema_drift"])
     with pytest.raises(ExtractError, match="vervar"):
-        bps.land_observations(tmp_path, bps.BpsClient.from_env(http=http), "3500", 31, "run-1")
+        bps.land_observations(tmp_path, bps.BpsClient.from_env(http=http), "3500",
+                              env.sim.bps.var_for("3500", "SE05").id, "run-1")
     with pytest.raises(ExtractError, match="updated_at"):
         regency.extract_system(tmp_path, "monev", "run-1", client=regency.RegencyClient.from_env("monev", http=http),
                                entities=["programs"])
@@ -132,9 +138,10 @@ def test_schema_drift_fails_loudly(tmp_path, env, http):
 
 def test_decimal_comma_values(tmp_path, env, http):
     client = bps.BpsClient.from_env(http=http)
-    plain = {(r["vervar_id"], r["year"]): r["value"] for r in bps.decode_data(client.data("3500", 31), "3500")}
+    pop = env.sim.bps.var_for("3500", "POP", 2024).id
+    plain = {(r["vervar_id"], r["year"], r["turvar_id"]): r["value"] for r in bps.decode_data(client.data("3500", pop), "3500")}
     env.set_faults(["decimal_comma"])
-    comma = {(r["vervar_id"], r["year"]): r["value"] for r in bps.decode_data(client.data("3500", 31), "3500")}
+    comma = {(r["vervar_id"], r["year"], r["turvar_id"]): r["value"] for r in bps.decode_data(client.data("3500", pop), "3500")}
     assert comma == plain and len(plain) > 3  # "1.234.567" read as 1234567, not 1.234
 
 

@@ -7,7 +7,7 @@ from simulator.server import run_in_thread
 
 def _bodies(sim):
     key = sim.bps_key
-    urls = [f"/bps/v1/api/list/model/data/lang/ind/domain/3500/var/122/key/{key}/",
+    urls = [f"/bps/v1/api/list/model/data/lang/ind/domain/0000/var/122/key/{key}/",
             f"/bps/v1/api/view/model/statictable/lang/ind/domain/1600/id/3/key/{key}/",
             "/ckan/nasional/api/3/action/package_search?rows=200&sort=metadata_modified%20desc",
             "/ckan/muaraenim/api/3/action/organization_list?all_fields=true",

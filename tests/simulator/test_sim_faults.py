@@ -67,7 +67,7 @@ def test_faults_can_target_one_system(small):
 
 def test_schema_drift_renames_a_field_per_system(small):
     small.set_faults(["schema_drift"])
-    body = requests.get(bps(small, "list/model/data/lang/ind/domain/3500/var/31")).json()
+    body = requests.get(bps(small, "list/model/data/lang/ind/domain/0000/var/31")).json()
     assert "ver_var" in body and "vervar" not in body
     pkg = requests.get(f"{small.base_url}/ckan/jatim/api/3/action/package_search?rows=1").json()["result"]["results"][0]
     assert "metadata_updated" in pkg and "metadata_modified" not in pkg
@@ -78,7 +78,7 @@ def test_schema_drift_renames_a_field_per_system(small):
 
 def test_decimal_comma(small):
     small.set_faults(["decimal_comma"])
-    body = requests.get(bps(small, "list/model/data/lang/ind/domain/3500/var/31/th/124")).json()
+    body = requests.get(bps(small, "list/model/data/lang/ind/domain/0000/var/31/th/124")).json()
     values = list(body["datacontent"].values())
     assert all(isinstance(v, str) for v in values) and any("." in v for v in values)
     rows = requests.get(f"{small.base_url}/regency/monev/api/v1/programs",

@@ -1,14 +1,18 @@
--- One value per region x indicator x year from BPS, with the periods aligned.
+-- One value per region x indicator x year from BPS, derived variable and period chosen by rule.
 --
--- Documented choices:
+-- Documented choices (rules in seed bps_indicator_variables, not guesses):
 --   * Duplicate cells (a region listed by its own domain, its province domain and the national
 --     domain): its own domain wins, then the province domain, then the latest extraction.
---   * Derived variables (turvar): the total ('Tidak Ada' / id 0, or Jumlah/Total) is preferred;
---     otherwise the lowest turvar id.
---   * Periods: the annual value ('Tahun' 0 / 'Tahunan' 13) when BPS publishes one; otherwise the
---     MEAN of the available monthly values (flow and rate indicators such as hotel occupancy are
---     averaged, not taken in December); otherwise the mean of other sub-periods (quarters, semesters).
---     n_periods says how many sub-periods fed the mean.
+--   * Derived variables (turvar): only the total counts: 'Tidak Ada' (id 0, no breakdown), 'Jumlah',
+--     'Total', 'Perkotaan+Perdesaan', 'Laki-laki+Perempuan' (spaces ignored), or a label the
+--     indicator's `total_turvar` names (e.g. 'Laki-laki dan Perempuan'). A table with only breakdowns (urban, male, ...) gives
+--     no value: it is listed in int_bps__unaligned with reason no_total_turvar, never the smallest id.
+--   * Periods, by `annual_period`: 'annual' takes the annual code (0 Tahun, 13 Tahunan, 35, or a
+--     period labelled Tahun/Tahunan/Jumlah); 'turtahun:N' takes period N (poverty: 61 Maret;
+--     unemployment: 190 Agustus), else the annual code; 'mean_monthly' takes the annual code, else the
+--     mean of the months (hotel occupancy). Sub-periods are never averaged otherwise: a region-year
+--     with only sub-periods and no rule for them is listed in int_bps__unaligned (no_period_rule).
+--     n_periods says how many periods fed the value.
 with cells as (
     select
         resolved.*,
@@ -17,11 +21,11 @@ with cells as (
             when substr(resolved.domain_id, 3, 2) = '00' and resolved.domain_id <> '0000' then 2
             else 3
         end as domain_rank,
-        case
-            when resolved.turvar_id = '0' or lower(resolved.turvar_label) in ('tidak ada', '') then 1
-            when lower(resolved.turvar_label) in ('jumlah', 'total', 'laki-laki + perempuan', 'laki-laki dan perempuan') then 2
-            else 3
-        end as turvar_rank
+        (
+            resolved.turvar_id = '0'
+            or resolved.turvar_key in ('tidakada', '', 'jumlah', 'total', 'perkotaan+perdesaan', 'laki-laki+perempuan')
+            or position('|' || resolved.turvar_key || '|' in '|' || coalesce(resolved.total_turvar, '') || '|') > 0
+        ) as is_total
     from {{ ref('int_bps__observations_resolved') }} as resolved
     inner join {{ ref('stg_reference__regions') }} as regions
         on regions.region_code = resolved.region_code
@@ -38,25 +42,8 @@ deduplicated as (
     from cells
 ),
 
--- window functions only (no self-join): PostgreSQL plans a join of two CTEs as a nested loop
-best_turvar_rank as (
-    select
-        deduplicated.*,
-        min(turvar_rank) over (partition by region_code, indicator_code, year) as best_rank
-    from deduplicated
-    where cell_rank = 1
-),
-
-best_turvar as (
-    select
-        best_turvar_rank.*,
-        min(turvar_id) over (partition by region_code, indicator_code, year) as chosen_turvar_id
-    from best_turvar_rank
-    where turvar_rank = best_rank
-),
-
-chosen as (
-    select * from best_turvar where turvar_id = chosen_turvar_id
+totals as (
+    select * from deduplicated where cell_rank = 1 and is_total
 ),
 
 aligned as (
@@ -64,16 +51,34 @@ aligned as (
         region_code,
         indicator_code,
         year,
+        max(annual_period) as annual_period,
         count(*) filter (where period_type = 'annual') as n_annual,
         count(*) filter (where period_type = 'monthly') as n_monthly,
-        count(*) filter (where period_type = 'other') as n_other,
+        count(*) filter (
+            where annual_period like 'turtahun:%'
+            and cast(turtahun_id as varchar) = substr(annual_period, 10)
+        ) as n_named,
         avg(value) filter (where period_type = 'annual') as annual_value,
         avg(value) filter (where period_type = 'monthly') as monthly_mean,
-        avg(value) filter (where period_type = 'other') as other_mean,
+        avg(value) filter (
+            where annual_period like 'turtahun:%'
+            and cast(turtahun_id as varchar) = substr(annual_period, 10)
+        ) as named_value,
         max(manifest_id) as manifest_id,
         max(extracted_at) as extracted_at
-    from chosen
+    from totals
     group by region_code, indicator_code, year
+),
+
+chosen as (
+    select
+        aligned.*,
+        case
+            when n_named > 0 then 'period_' || substr(annual_period, 10)
+            when n_annual > 0 then 'annual'
+            when annual_period = 'mean_monthly' and n_monthly > 0 then 'monthly_mean'
+        end as period_basis
+    from aligned
 )
 
 select
@@ -81,21 +86,18 @@ select
     indicator_code,
     year,
     cast(case
-        when n_annual > 0 then annual_value
-        when n_monthly > 0 then monthly_mean
-        else other_mean
+        when period_basis = 'annual' then annual_value
+        when period_basis = 'monthly_mean' then monthly_mean
+        else named_value
     end as float8) as value,
-    case
-        when n_annual > 0 then 'annual'
-        when n_monthly > 0 then 'monthly_mean'
-        else 'other_mean'
-    end as period_basis,
+    period_basis,
     cast(case
-        when n_annual > 0 then n_annual
-        when n_monthly > 0 then n_monthly
-        else n_other
+        when period_basis = 'annual' then n_annual
+        when period_basis = 'monthly_mean' then n_monthly
+        else n_named
     end as integer) as n_periods,
     'bps' as source,
     cast(extracted_at as date) as as_of_date,
     manifest_id
-from aligned
+from chosen
+where period_basis is not null

@@ -14,7 +14,8 @@ with unresolved as (
     union all
     select 'bps', 'observations', 'unmapped_variable', var_id, max(var_label), max(year), count(*)
     from {{ ref('stg_bps__observations') }}
-    where var_id not in (select var_id from {{ ref('stg_reference__bps_indicator_variables') }})
+    where indicator_code is null
+      and var_id not in (select var_id from {{ ref('stg_reference__bps_indicator_variables') }})
     group by var_id
 
     union all
