@@ -21,7 +21,6 @@ class ReportData:
     weights: list[dict]                     # dim_evaluation_weight
     programs: list[dict]                    # fct_program_progress
     impact: list[dict]                      # fct_program_impact
-    impact_columns: list[str]
     cohorts: list[dict]                     # dim_cohort (may be empty)
     completeness: list[dict]                # fct_data_completeness
     indicators: list[dict]                  # dim_indicator
@@ -84,9 +83,6 @@ def load(path: Path, version: dict) -> ReportData:
                 return []
             return _rows(con, sql or f"select * from {schema}.{name}")
 
-        impact = table("fct_program_impact")
-        impact_columns = ([d[0] for d in con.execute("select * from marts.fct_program_impact limit 0").description]
-                          if ("marts", "fct_program_impact") in have else [])
         return ReportData(
             version=version,
             regions=table("dim_region", "select * from marts.dim_region order by region_code"),
@@ -96,8 +92,7 @@ def load(path: Path, version: dict) -> ReportData:
             weights=table("dim_evaluation_weight"),
             programs=table("fct_program_progress", "select * from marts.fct_program_progress "
                                                    "order by region_code, item_type, item_name"),
-            impact=impact,
-            impact_columns=impact_columns,
+            impact=table("fct_program_impact"),
             cohorts=table("dim_cohort"),
             completeness=table("fct_data_completeness"),
             indicators=table("dim_indicator", "select * from marts.dim_indicator order by indicator_code"),

@@ -49,7 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gx_runs": "Hasil pemeriksaan Great Expectations terakhir", "run": "Run", "checks": "Pemeriksaan",
         "failed": "Gagal", "warned": "Peringatan", "validated_at": "Waktu", "check": "Pemeriksaan", "table": "Tabel",
         "severity": "Tingkat", "n_regions": "Jumlah kabupaten/kota", "population": "Penduduk",
-        "evaluated": "dievaluasi", "of": "dari", "none": "—",
+        "evaluated": "dievaluasi", "of": "dari", "none": "—", "all_cohorts": "semua kohort",
     },
     "en": {
         "title": "Smart City Movement (Gerakan Menuju Smart City) Evaluation Report",
@@ -97,7 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gx_runs": "Latest Great Expectations results", "run": "Run", "checks": "Checks",
         "failed": "Failed", "warned": "Warned", "validated_at": "Time", "check": "Check", "table": "Table",
         "severity": "Severity", "n_regions": "Regions", "population": "Population",
-        "evaluated": "evaluated", "of": "of", "none": "—",
+        "evaluated": "evaluated", "of": "of", "none": "—", "all_cohorts": "all cohorts",
     },
 }
 

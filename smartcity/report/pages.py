@@ -101,68 +101,51 @@ def overview(data: ReportData, year: int, t: dict) -> dict:
             "by_province": by_province, "dims_chart": dims_chart, "title_suffix": str(year)}
 
 
-def _caveat(data: ReportData) -> dict[str, int]:
-    return {str(c["cohort_year"]): int(c["control_pool_hidden_max"]) for c in data.cohorts
-            if c.get("control_pool_hidden_max")}
+SERIES_ORDER = {"indicator_index": 0, "dimension_score": 1, "indicator": 2}
 
 
 def impact(data: ReportData, t: dict) -> dict:
-    cols = set(data.impact_columns)
+    """One section per outcome (the index, each dimension, each indicator): the event study, the cohort
+    and overall estimates with BH q-values, the pre-trend test, non-estimable cohorts and, where the
+    ministry's list is missing, how many hidden participants the controls may hold."""
     names = {i["indicator_code"]: i for i in data.indicators}
-    hidden = _caveat(data)
-    c = Charts()
-    groups: dict[str, list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in data.impact:
-        groups[str(row.get("indicator_code") or row.get("outcome_code") or "?")].append(row)
+        groups[row.get("series_type") or "indicator", str(row.get("indicator_code"))].append(row)
+    c = Charts()
     sections = []
-    for code in sorted(groups):
-        rows = groups[code]
-        meta = names.get(code, {})
-        title = f"{code} — {meta.get('indicator_name_id') or row_name(rows[0]) or code}"
-        estimable = [r for r in rows if _estimate(r) is not None]
-        not_estimable = [r for r in rows if _estimate(r) is None]
-        if "relative_year" in cols:
-            points = [r for r in estimable if r.get("relative_year") is not None
-                      and (r.get("estimate_type") in (None, "event_study"))]
-            series = [{"relative_year": int(r["relative_year"]), "estimate": _estimate(r),
-                       "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"),
-                       "period": t["after_joining"] if r["relative_year"] >= 0 else t["before_joining"]}
-                      for r in points]
-            series = [p for p in series if p["ci_low"] is not None and p["ci_high"] is not None]
-            chart = c.add(charts.event_study(series, title, t)) if series else None
-        else:
-            series = [{"cohort": str(r.get("cohort")), "estimate": _estimate(r), "ci_low": _ci(r, "low"),
-                       "ci_high": _ci(r, "high")} for r in estimable
-                      if _ci(r, "low") is not None and _ci(r, "high") is not None]
-            chart = c.add(charts.estimates_by_cohort(series, title, t)) if series else None
-        table = [{"cohort": r.get("cohort") or r.get("cohort_year"), "relative_year": r.get("relative_year"),
-                  "estimate": _estimate(r), "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"),
-                  "q_value": r.get("q_value"),
+    for series, code in sorted(groups, key=lambda k: (SERIES_ORDER.get(k[0], 9), k[1])):
+        rows = groups[series, code]
+        first = rows[0]
+        name = first.get("indicator_name") or names.get(code, {}).get("indicator_name_id") or code
+        title = name if series == "indicator_index" else f"{code} — {name}"
+        points = [{"relative_year": int(r["relative_year"]), "estimate": _estimate(r), "ci_low": _ci(r, "low"),
+                   "ci_high": _ci(r, "high"),
+                   "period": t["after_joining"] if r["relative_year"] >= 0 else t["before_joining"]}
+                  for r in rows if r.get("row_type") == "event_study" and r.get("relative_year") is not None
+                  and _estimate(r) is not None and _ci(r, "low") is not None and _ci(r, "high") is not None]
+        chart = c.add(charts.event_study(sorted(points, key=lambda p: p["relative_year"]), title, t)) if points else None
+        table = [{"cohort": r.get("cohort"), "type": r.get("row_type"), "estimate": _estimate(r),
+                  "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"), "q_value": r.get("q_value"),
                   "significant": r.get("is_significant"), "pre_trend_p": r.get("pre_trend_p_value"),
-                  "pre_trend_flag": r.get("pre_trend_flag") or r.get("is_pre_trend_flagged"),
-                  "type": r.get("estimate_type")}
-                 for r in estimable if r.get("estimate_type") in (None, "cohort", "overall", "group")
-                 or "relative_year" not in cols]
-        flagged = any(bool(r.get("pre_trend_flag") or r.get("is_pre_trend_flagged")) for r in rows)
-        cohorts = sorted({str(r.get("cohort") or r.get("cohort_year")) for r in rows})
-        bounded = [k for k in cohorts if k in hidden]
-        caveats = ([t["hidden_caveat"].format(n=max(hidden[k] for k in bounded)) + " (" + t["cohort"] + " "
-                    + ", ".join(f"{k}: {hidden[k]}" for k in bounded) + ")"] if bounded else [])
-        sections.append({"code": code, "title": title, "unit": meta.get("unit") or rows[0].get("unit"),
-                         "direction": meta.get("direction") or rows[0].get("direction"), "chart": chart,
-                         "table": table, "flagged": flagged, "caveats": caveats,
-                         "not_estimable": [{"cohort": r.get("cohort") or r.get("cohort_year"),
-                                            "reason": r.get("not_estimable_reason") or r.get("reason")}
-                                           for r in not_estimable]})
+                  "pre_trend_flag": r.get("pre_trend_flag")}
+                 for r in sorted(rows, key=lambda r: (r.get("row_type") != "overall", str(r.get("cohort"))))
+                 if r.get("row_type") in ("overall", "cohort")]
+        flagged = any(bool(r.get("pre_trend_flag")) for r in rows)
+        hidden = {str(r.get("cohort")): int(r["control_pool_hidden_max"]) for r in rows
+                  if r.get("row_type") == "cohort" and r.get("control_pool_hidden_max")}
+        caveats = ([t["hidden_caveat"].format(n=max(hidden.values())) + " (" + t["cohort"] + " "
+                    + ", ".join(f"{k}: {v}" for k, v in sorted(hidden.items())) + ")"] if hidden else [])
+        sections.append({"code": code, "series": series, "title": title, "unit": first.get("unit"),
+                         "direction": first.get("direction"), "chart": chart, "table": table,
+                         "flagged": flagged, "caveats": caveats,
+                         "not_estimable": [{"cohort": r.get("cohort"), "reason": r.get("not_estimable_reason")}
+                                           for r in rows if r.get("row_type") == "not_estimable"]})
     return {"sections": sections, "charts": c.specs, "title_suffix": t["impact"]}
 
 
-def row_name(row: dict) -> str | None:
-    return row.get("indicator_name") or row.get("outcome_name")
-
-
 def _estimate(row: dict):
-    for key in ("estimate", "did_estimate", "att"):
+    for key in ("estimate", "did_estimate"):
         if row.get(key) is not None:
             return float(row[key])
     return None
