@@ -1,9 +1,10 @@
-"""Landing zone -> warehouse: raw audit, dbt build into a new file, mart audit, atomic publish.
+"""Landing zone -> warehouse: raw audit, dbt build into a new file, mart audit, atomic publish, and the
+evaluation report of what was published.
 Runs when any source lands; skips everything when the landing zone and the code are what the served
 warehouse was built from; one writer at a time (pool `warehouse_writer` has one slot)."""
 from airflow.sdk import dag, task
 
-from smartcity.assets import PUBLISHED_MARTS, RAW_BPS, RAW_CKAN, RAW_REGENCY, RAW_SPREADSHEET
+from smartcity.assets import EVALUATION_REPORT, PUBLISHED_MARTS, RAW_BPS, RAW_CKAN, RAW_REGENCY, RAW_SPREADSHEET
 from smartcity.dag_support import build_deadline, check_configuration, dag_args, default_args
 
 
@@ -50,9 +51,14 @@ def transform_publish():
         from smartcity.pipeline import publish_candidate
         return publish_candidate(candidate)
 
+    @task(outlets=[EVALUATION_REPORT])
+    def write_report(published: dict) -> dict:
+        from smartcity.report import publish_report
+        return publish_report().summary()
+
     candidate = build_candidate()
     check_config() >> inputs_changed() >> audit_landing_zone() >> candidate
-    publish(generate_docs(audit_marts(candidate)))
+    write_report(publish(generate_docs(audit_marts(candidate))))
 
 
 transform_publish()

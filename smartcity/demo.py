@@ -105,6 +105,11 @@ def run_demo(scale: int, seed: int, latency_ms: int) -> int:
     for line in warehouse_summary(settings):
         click.echo(line)
     click.echo(f"Warehouse (open read-only): {settings.published_path}")
+    report = settings.warehouse_dir / "report" / "index.html"
+    if report.exists():
+        click.echo(f"Report:       {report} (open it in a browser; works offline)")
+    else:
+        click.echo("Report:       not written for the served version: run `smartcity report`", err=True)
     click.echo(f"dbt docs:     {settings.docs_dir / 'dbt' / 'static_index.html'}")
     click.echo(f"GX Data Docs: {settings.docs_dir / 'gx' / 'index.html'}")
     click.echo(f"Query it:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.published_path}', "

@@ -33,6 +33,10 @@ class ReportResult:
     duration_s: float = 0.0
     files: list[str] = field(default_factory=list)
 
+    def summary(self) -> dict:
+        return {"path": str(self.path / "index.html"), "pages": self.pages, "regions": self.regions,
+                "bytes": self.bytes, "version_id": self.version_id, "duration_s": round(self.duration_s, 2)}
+
     def __str__(self) -> str:
         return (f"report: {self.pages} pages ({self.regions} scorecards, {self.bytes / 1e6:.1f} MB) from "
                 f"{self.version_id} in {self.duration_s:.1f} s -> {self.path / 'index.html'}")
