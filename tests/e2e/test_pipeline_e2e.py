@@ -145,3 +145,26 @@ def test_full_refresh_asks_bps_again_and_keeps_unchanged_partitions(pipeline_run
     assert sim.sim.requests["bps"] - asked == len(landed) == 714
     assert {m["partition"]: m["manifest_id"]
             for m in read_manifests(settings.raw_dir, "bps", "observations")} == landed
+
+
+def test_the_report_task_wrote_the_published_versions_report(pipeline_run):
+    """The report task after publish (issue 14): the Musi Rawas scorecard of the served version shows its
+    2022 joining, its ranks as the mart has them, and its programs."""
+    import json
+    import re
+
+    settings = pipeline_run["settings"]
+    version = json.loads((settings.warehouse_dir / "CURRENT.json").read_text())["version_id"]
+    report = settings.warehouse_dir / "report"
+    assert report.is_symlink() and (report / "index.html").is_file()
+    html = (report / "regions" / "16.05.html").read_text(encoding="utf-8")
+    assert version in html and 'data-cohort="2022"' in html
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        rank, = con.execute("""select indicator_rank_national from marts.fct_smart_city_index
+                               where region_code = '16.05' order by year desc limit 1""").fetchone()
+        n_programs, = con.execute("select count(*) from marts.fct_program_progress where region_code = '16.05'").fetchone()
+    finally:
+        con.close()
+    assert re.search(rf'data-k="indicator_rank_national" data-v="{rank}"', html)
+    assert n_programs > 0 and html.count('<tr data-item="') == n_programs
