@@ -17,11 +17,24 @@ from smartcity.runner import PIPELINE_DAGS
 from smartcity.settings import Settings, get_settings
 
 
+def claim_run_stamp(log_dir: Path) -> str:
+    """A run's log name, claimed exclusively: two runs started in the same second get two logs."""
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for attempt in range(1000):
+        stamp = f"{base}-{attempt}" if attempt else base
+        try:
+            with open(log_dir / f"run-{stamp}.log", "x", encoding="utf-8"):
+                return stamp
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"no free run log name in {log_dir} for {base}")
+
+
 def run_pipeline_with_progress(settings: Settings, extra_env: dict[str, str], dag_ids=PIPELINE_DAGS,
                                conf: dict | None = None, quiet: bool = False) -> tuple[int, Path, dict]:
     """Run the DAGs in a child process; echo its progress events; return (exit code, log file, states)."""
     settings.log_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = claim_run_stamp(settings.log_dir)
     log_file = settings.log_dir / f"run-{stamp}.log"
     progress_file = settings.log_dir / f"run-{stamp}.progress.jsonl"
     states_file = settings.log_dir / f"run-{stamp}.states.json"
