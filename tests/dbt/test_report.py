@@ -18,7 +18,7 @@ import pytest
 
 from smartcity.publish import publish, rollback
 from smartcity.report import build_report, publish_report
-from smartcity.settings import Settings
+from smartcity.settings import PROJECT_ROOT, Settings
 
 MUSI_RAWAS = "16.05"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -208,7 +208,9 @@ def test_pages_open_offline_with_drawn_charts(served, browser, page_name, tmp_pa
                            timeout=30_000)
     marks = page.locator(".chart svg .role-mark > *").count()
     assert marks > 0
-    shots = tmp_path_factory.mktemp("screenshots")
+    # kept for a person to look at after the run (CI keeps the folder with the test output)
+    shots = Path(os.environ.get("SMARTCITY_TEST_ARTIFACTS", PROJECT_ROOT / ".test-artifacts")) / "report"
+    shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / (page_name.replace("/", "_") + ".png")), full_page=True)
     page.close()
     assert problems == []
