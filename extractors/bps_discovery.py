@@ -84,13 +84,15 @@ class Rule:
     pattern: re.Pattern
     total_turvar: str = ""
     annual_period: str = "annual"
+    exclude: re.Pattern | None = None  # the indicator's own exclusions, besides the breakdowns (EXCLUDE)
 
 
 def load_rules(path: Path | str = RULES_CSV) -> list[Rule]:
     with open(path, newline="", encoding="utf-8") as fh:
         return [Rule(r["indicator_code"], r["var_label"], r["unit"],
                      re.compile(f"(?:{r.get('title_pattern') or re.escape(r['var_label'].lower())})", re.IGNORECASE),
-                     r.get("total_turvar") or "", r.get("annual_period") or "annual")
+                     r.get("total_turvar") or "", r.get("annual_period") or "annual",
+                     re.compile(r["exclude_pattern"], re.IGNORECASE) if (r.get("exclude_pattern") or "").strip() else None)
                 for r in csv.DictReader(fh)]
 
 
@@ -164,7 +166,7 @@ def match_domain(domain: str, variables: Iterable[dict], rules: list[Rule] | Non
         good, unit_differs = [], []
         for v in variables:
             title = str(v.get("title") or "")
-            if EXCLUDE.search(title):
+            if EXCLUDE.search(title) or (rule.exclude is not None and rule.exclude.search(title)):
                 continue
             if not rule.pattern.fullmatch(normalise_title(title, v.get("unit"))):
                 continue

@@ -206,3 +206,13 @@ def test_a_failed_discovery_falls_back_to_the_last_landed_map(tmp_path, client, 
             bps.variable_maps(tmp_path, "run-2", ["1100"], client, max_age=None)
     finally:
         env.set_faults()
+
+
+def test_an_indicators_own_exclusions_come_from_the_rules_seed():
+    listing = [{"var_id": 3, "title": "Indeks Kedalaman Kemiskinan (P1)", "unit": "Persen"},
+               {"var_id": 4, "title": "Persentase Penduduk Miskin (P0)", "unit": "Persen"}]
+    rules = bps_discovery.load_rules()
+    se03 = next(r for r in rules if r.indicator_code == "SE03")
+    assert se03.exclude is not None and se03.exclude.search("Indeks Kedalaman Kemiskinan")
+    got = [e for e in bps_discovery.match_domain("1100", listing, rules, []) if e.indicator_code == "SE03"]
+    assert [(e.var_id, e.status) for e in got] == [("4", "matched")]
