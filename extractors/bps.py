@@ -592,7 +592,8 @@ def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | in
         requests = list(part.requests)
     long_manifest = landing.write_partition(
         raw_dir, SOURCE, "statictables_long", partition, run_id, info["long"], schema=STATIC_LONG_SCHEMA,
-        requests=requests, extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
+        requests=requests,
+        extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
     part.manifest["long_manifest_id"] = long_manifest["manifest_id"]
     return part.manifest
 
