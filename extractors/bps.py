@@ -402,7 +402,8 @@ def _is_column_number_row(texts: list[str]) -> bool:
 
 def _is_data_row(cells: list, texts: list[str]) -> bool:
     """A row label (or none) and at least one value cell of its own (not a header spanning down)."""
-    own = [t for c, t in zip(cells[1:], texts[1:], strict=False) if c is not None and c.rowspan == 1 and t]
+    first = 1 if len(cells) > 1 else 0  # a one-column table has no row label
+    own = [t for c, t in zip(cells[first:], texts[first:], strict=False) if c is not None and c.rowspan == 1 and t]
     return bool(own) and any(_is_value(t) for t in own)
 
 
@@ -432,7 +433,8 @@ def _header_band(cells: list[list], head_rows: int) -> tuple[list[int], int, int
             break
         if r >= reach and (_is_data_row(cells[r], texts) or _is_title_row(cells[r], n_cols)):
             break
-        if r < reach or all(c is None or c.header for c in cells[r]) or not any(_is_value(t) for t in texts[1:] if t):
+        if r < reach or all(c is None or c.header for c in cells[r]) or \
+                not any(_is_value(t) for t in texts[1 if n_cols > 1 else 0:] if t):
             for c in _distinct(cells[r]):
                 if c.colspan > 1 and c.text.strip():
                     reach = max(reach, r + c.rowspan + 1)  # a group label has sub-columns below it
@@ -500,7 +502,7 @@ def parse_statictable(table_html: str) -> tuple[list[str], list[dict], dict]:
             if is_dash:
                 dashes.append(name)
             record[name] = None if is_dash or value == "" else value
-            if c > 0:
+            if c > 0 or n_cols == 1:
                 long.append({"_row_number": number, "row_label": values[0] or None, "column_path": name,
                              "value": record[name], "value_number": parse_number(value).value
                              if record[name] is not None else None, "is_dash": is_dash})
@@ -590,7 +592,8 @@ def land_statictable(raw_dir, client: BpsClient, domain: str, table_id: str | in
         requests = list(part.requests)
     long_manifest = landing.write_partition(
         raw_dir, SOURCE, "statictables_long", partition, run_id, info["long"], schema=STATIC_LONG_SCHEMA,
-        requests=requests, extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
+        requests=requests,
+        extra={"title": part.manifest.get("title"), "wide_manifest_id": part.manifest["manifest_id"]})
     part.manifest["long_manifest_id"] = long_manifest["manifest_id"]
     return part.manifest
 

@@ -10,7 +10,8 @@ def bps() -> None:
 
 
 @bps.command("discover")
-@click.option("--domain", "domains", multiple=True, required=True, help="BPS domain id (0000, PP00, or a kab/kota code).")
+@click.option("--domain", "domains", multiple=True, required=True,
+              help="BPS domain id (0000, PP00, or a kab/kota code).")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="CSV file for the variable map.")
 def discover(domains: tuple[str, ...], out: str) -> None:
     """Fetch the domains' variable lists and write the variable map (matched / ambiguous / missing /

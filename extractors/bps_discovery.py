@@ -84,13 +84,19 @@ class Rule:
     pattern: re.Pattern
     total_turvar: str = ""
     annual_period: str = "annual"
+    exclude: re.Pattern | None = None  # the indicator's own exclusions, besides the breakdowns (EXCLUDE)
+
+
+def _exclude(pattern: str | None) -> re.Pattern | None:
+    return re.compile(pattern, re.IGNORECASE) if (pattern or "").strip() else None
 
 
 def load_rules(path: Path | str = RULES_CSV) -> list[Rule]:
     with open(path, newline="", encoding="utf-8") as fh:
         return [Rule(r["indicator_code"], r["var_label"], r["unit"],
                      re.compile(f"(?:{r.get('title_pattern') or re.escape(r['var_label'].lower())})", re.IGNORECASE),
-                     r.get("total_turvar") or "", r.get("annual_period") or "annual")
+                     r.get("total_turvar") or "", r.get("annual_period") or "annual",
+                     _exclude(r.get("exclude_pattern")))
                 for r in csv.DictReader(fh)]
 
 
@@ -151,7 +157,8 @@ def match_domain(domain: str, variables: Iterable[dict], rules: list[Rule] | Non
     for rule in rules:
         base = dict(domain=domain, indicator_code=rule.indicator_code, total_turvar=rule.total_turvar,
                     annual_period=rule.annual_period)
-        mine = [o for o in overrides if o["domain"].strip() == domain and o["indicator_code"].strip() == rule.indicator_code]
+        mine = [o for o in overrides
+                if o["domain"].strip() == domain and o["indicator_code"].strip() == rule.indicator_code]
         if mine:
             for o in mine:
                 var_id = (o.get("var_id") or "").strip() or None
@@ -164,7 +171,7 @@ def match_domain(domain: str, variables: Iterable[dict], rules: list[Rule] | Non
         good, unit_differs = [], []
         for v in variables:
             title = str(v.get("title") or "")
-            if EXCLUDE.search(title):
+            if EXCLUDE.search(title) or (rule.exclude is not None and rule.exclude.search(title)):
                 continue
             if not rule.pattern.fullmatch(normalise_title(title, v.get("unit"))):
                 continue
@@ -172,16 +179,18 @@ def match_domain(domain: str, variables: Iterable[dict], rules: list[Rule] | Non
             score = 0.6 + (0.3 if unit_ok else 0.0) + (0.1 if normalise_title(title, v.get("unit")) ==
                                                         normalise_title(rule.label, rule.unit) else 0.0)
             (good if unit_ok else unit_differs).append((round(score, 2), v))
-        entry = lambda v, score, status, reason=None, y0=None, y1=None: MapEntry(  # noqa: E731
-            **base, var_id=str(v["var_id"]), title=v.get("title"), unit=v.get("unit"), subject=v.get("sub_name"),
-            score=score, status=status, reason=reason, year_from=y0, year_to=y1)
+        def entry(v, score, status, reason=None, y0=None, y1=None, base=base):
+            return MapEntry(**base, var_id=str(v["var_id"]), title=v.get("title"), unit=v.get("unit"),
+                            subject=v.get("sub_name"), score=score, status=status, reason=reason,
+                            year_from=y0, year_to=y1)
         if len(good) == 1:
             out.append(entry(good[0][1], good[0][0], "matched"))
         elif len(good) > 1:
             spans = {str(v["var_id"]): sorted(years_of(str(v["var_id"]))) if years_of else [] for _, v in good}
             ordered = sorted(good, key=lambda sv: (spans[str(sv[1]["var_id"])] or [0])[0])
             disjoint = all(spans[str(v["var_id"])] for _, v in good) and all(
-                spans[str(a["var_id"])][-1] < spans[str(b["var_id"])][0] for (_, a), (_, b) in zip(ordered, ordered[1:]))
+                spans[str(a["var_id"])][-1] < spans[str(b["var_id"])][0]
+                for (_, a), (_, b) in zip(ordered, ordered[1:], strict=False))
             if disjoint:  # one series under several ids: each id for its years
                 for score, v in ordered:
                     years = spans[str(v["var_id"])]
@@ -212,7 +221,8 @@ def discover_domain(client, domain: str, rules: list[Rule] | None = None, overri
     return match_domain(domain, variables, rules, overrides, years_of)
 
 
-def land_variable_map(raw_dir, client, domain: str, run_id: str, rules=None, overrides=None) -> tuple[dict, list[MapEntry]]:
+def land_variable_map(raw_dir, client, domain: str, run_id: str, rules=None,
+                      overrides=None) -> tuple[dict, list[MapEntry]]:
     """Discover one domain and land its map as `bps/variable_map/domain=D/` (gaps included, with reasons)."""
     with landing.PartitionWriter(raw_dir, "bps", "variable_map", {"domain": domain}, run_id,
                                  schema=MAP_SCHEMA) as part:

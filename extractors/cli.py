@@ -86,13 +86,14 @@ def bps_cmd(domain, var, th, out, run_id):
 
 
 @extract.command("bps-national")
-@click.option("--var", "vars_", multiple=True, help="Variable id(s); default: bps_indicator_variables.csv.")
+@click.option("--var", "vars_", multiple=True,
+              help="Variable id(s), asked of every domain unverified; default: each domain's discovered variable map.")
 @click.option("--year", "years", multiple=True, type=int)
 @_out
 @_run
 @guarded
 def bps_national_cmd(vars_, years, out, run_id):
-    """All province domains x the catalogue's BPS variables, in parallel."""
+    """All province domains x the tables their variable maps match to catalogue indicators, in parallel."""
     from extractors import bps
 
     bps.extract_national(out, run_id or _run_id(), indicator_vars=list(vars_) or None,

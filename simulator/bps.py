@@ -199,7 +199,8 @@ class Bps:
             held_by_year = {y: {index[c] for c in region_ref.regions_of_domain(d, y) if c in index} & served_set
                             for y in YEARS}
             rows = np.array(sorted(set().union(*held_by_year.values())), int)
-            held = np.array([[int(i) in held_by_year[y] for y in YEARS] for i in rows], bool).reshape(len(rows), len(YEARS))
+            held = np.array([[int(i) in held_by_year[y] for y in YEARS] for i in rows], bool)
+            held = held.reshape(len(rows), len(YEARS))
             prov = region_ref.province_of_bps_domain(d)
             out[d] = {"name": names[prov], "rows": rows, "kind": "prov", "held": held,
                       "bps_name": names[prov].upper(), "local_ids": int(d[:2]) % 3 == 0}
@@ -277,7 +278,7 @@ class Bps:
         cells: dict = {}
         for v in range(len(vervar)):
             for y, year in enumerate(YEARS):
-                for t, (tval, _, tfac) in enumerate(var.turvars):
+                for tval, _, tfac in var.turvars:
                     for p, (pval, _, poff) in enumerate(var.periods):
                         x = cube[v, y, p if var.monthly else 0]
                         if np.isnan(x):
@@ -295,7 +296,7 @@ class Bps:
         if d["kind"] == "prov" and d["local_ids"] and var.kind == "main":
             pop = self.world.population[d["rows"]].astype(float)
             for y, year in enumerate(YEARS):
-                for tval, _, tfac in var.turvars:
+                for tval, _, _ in var.turvars:
                     for pval, _, _ in var.periods:
                         vals = [(cells.get((vv, year, tval, pval)), pop[k, y]) for k, (vv, _) in enumerate(vervar)]
                         vals = [(x, w) for x, w in vals if x is not None]
@@ -519,7 +520,8 @@ class Bps:
                "table-layout:fixed;width:390pt'>",
                " <col width=220 style='width:165pt'>", f" <col width=100 span={len(years)} style='width:75pt'>",
                # as BPS publishes: the Indonesian title, the English one, an &nbsp; row, then the header band
-               f" <tr height=20><td colspan={len(years) + 1} class=xl70>{html.escape(self._static_title(var, domain))}</td></tr>",
+               f" <tr height=20><td colspan={len(years) + 1} class=xl70>"
+               f"{html.escape(self._static_title(var, domain))}</td></tr>",
                f" <tr height=20><td colspan={len(years) + 1} class=xl71><i>{html.escape(_english(var))}</i></td></tr>",
                " <tr height=20><td>&nbsp;</td>" + "<td></td>" * len(years) + "</tr>",
                " <tr height=20 style='height:15.0pt'>",

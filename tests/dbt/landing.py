@@ -192,7 +192,8 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
                 periods = {"SE03": ((61, "Maret", 0.0), (62, "September", 1.5)),
                            "SE04": ((189, "Februari", 0.7), (190, "Agustus", 0.0)),
                            "SE05": ((0, "Tahun", 0.0),)}[code]
-                for tv, tl, dv in ((432, "Perkotaan", 2.0), (433, "Perdesaan", -2.0), (434, "Perkotaan+Perdesaan", 0.0)):
+                splits = ((432, "Perkotaan", 2.0), (433, "Perdesaan", -2.0), (434, "Perkotaan+Perdesaan", 0.0))
+                for tv, tl, dv in splits:
                     for tt, ttl, dp in periods:
                         val = round(total + dv + dp, 3)
                         rows.append(dict(domain_id="1600", var_id=int(var["var_id"]), var_label=var["var_label"],

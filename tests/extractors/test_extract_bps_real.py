@@ -66,7 +66,8 @@ def test_title_variants_units_and_ambiguity():
     only_other_unit = [e for e in bps_discovery.match_domain("7300", variants[1:], overrides=[])
                        if e.indicator_code == "POP"]
     assert only_other_unit[0].status == "ambiguous" and "unit" in only_other_unit[0].reason
-    two = [{"var_id": 7, "title": "Jumlah Penduduk", "unit": "Jiwa"}, {"var_id": 9, "title": "Banyaknya Penduduk", "unit": "Jiwa"}]
+    two = [{"var_id": 7, "title": "Jumlah Penduduk", "unit": "Jiwa"},
+           {"var_id": 9, "title": "Banyaknya Penduduk", "unit": "Jiwa"}]
     overlapping = bps_discovery.match_domain("7300", two, overrides=[], years_of=lambda v: {2019, 2020, 2021})
     assert {e.status for e in overlapping if e.indicator_code == "POP"} == {"ambiguous"}
 
@@ -74,8 +75,10 @@ def test_title_variants_units_and_ambiguity():
 def test_overrides_win_and_are_marked():
     overrides = [{"domain": "1504", "indicator_code": "POP", "var_id": "169", "year_from": "2020", "year_to": "",
                   "note": "checked by hand"}]
-    pop = [e for e in bps_discovery.match_domain("1504", BATANG_HARI_VARS, overrides=overrides) if e.indicator_code == "POP"]
-    assert [(e.var_id, e.status, e.year_from, e.reason) for e in pop] == [("169", "overridden", 2020, "checked by hand")]
+    pop = [e for e in bps_discovery.match_domain("1504", BATANG_HARI_VARS, overrides=overrides)
+           if e.indicator_code == "POP"]
+    assert [(e.var_id, e.status, e.year_from, e.reason) for e in pop] == \
+        [("169", "overridden", 2020, "checked by hand")]
 
 
 def test_discovery_finds_each_domains_own_ids_in_the_simulator(client, env):
@@ -134,7 +137,8 @@ def test_the_national_pull_uses_discovered_maps_and_reports_gaps(tmp_path, clien
     assert not any(f"domain=7300/var={d}" in pulled for d in decoys)
     maps = list((tmp_path / "raw" / "bps" / "variable_map").glob("domain=*/data.parquet"))
     assert len(maps) == 2
-    rows = pq.read_table(tmp_path / "raw" / "bps" / "observations" / f"domain=7300/var={pop_new}" / "data.parquet").to_pylist()
+    landed_new = tmp_path / "raw" / "bps" / "observations" / f"domain=7300/var={pop_new}" / "data.parquet"
+    rows = pq.read_table(landed_new).to_pylist()
     assert {r["year"] for r in rows} == {2021} and {r["indicator_code"] for r in rows} == {"POP"}
 
 
@@ -206,3 +210,13 @@ def test_a_failed_discovery_falls_back_to_the_last_landed_map(tmp_path, client, 
             bps.variable_maps(tmp_path, "run-2", ["1100"], client, max_age=None)
     finally:
         env.set_faults()
+
+
+def test_an_indicators_own_exclusions_come_from_the_rules_seed():
+    listing = [{"var_id": 3, "title": "Indeks Kedalaman Kemiskinan (P1)", "unit": "Persen"},
+               {"var_id": 4, "title": "Persentase Penduduk Miskin (P0)", "unit": "Persen"}]
+    rules = bps_discovery.load_rules()
+    se03 = next(r for r in rules if r.indicator_code == "SE03")
+    assert se03.exclude is not None and se03.exclude.search("Indeks Kedalaman Kemiskinan")
+    got = [e for e in bps_discovery.match_domain("1100", listing, rules, []) if e.indicator_code == "SE03"]
+    assert [(e.var_id, e.status) for e in got] == [("4", "matched")]

@@ -83,8 +83,9 @@ def test_variables_are_numbered_per_domain_with_title_variants_and_decoys(sim, h
     def listing(domain):
         first = get(http, url(sim, f"list/model/var/lang/ind/domain/{domain}"))
         pages = first["data"][0]["pages"]
-        return first["data"][1] + [x for p in range(2, pages + 1)
-                                   for x in get(http, url(sim, f"list/model/var/lang/ind/domain/{domain}/page", p))["data"][1]]
+        rest = [get(http, url(sim, f"list/model/var/lang/ind/domain/{domain}/page", p))["data"][1]
+                for p in range(2, pages + 1)]
+        return first["data"][1] + [x for page in rest for x in page]
     batang_hari = {v["var_id"]: v["title"] for v in listing("1504")}
     assert batang_hari[32] == "Jumlah Penduduk" and 31 not in batang_hari or batang_hari.get(31) != "Jumlah Penduduk"
     assert "Kelompok Umur" in batang_hari[178] and "Kecamatan" in batang_hari[169] and "Kecamatan" in batang_hari[39]
@@ -92,7 +93,8 @@ def test_variables_are_numbered_per_domain_with_title_variants_and_decoys(sim, h
            ("1100", "3500", "7300", "1504")}
     assert len({frozenset(v) for v in ids.values()}) == 4                     # no shared numbering
     titles = {v["title"] for d in ("1100", "1200", "1300", "3500", "7300", "9400") for v in listing(d)}
-    assert {"Jumlah Penduduk", "Banyaknya Penduduk"} & titles and any(t.endswith("(Jiwa)") or "Menurut" in t for t in titles)
+    assert {"Jumlah Penduduk", "Banyaknya Penduduk"} & titles
+    assert any(t.endswith("(Jiwa)") or "Menurut" in t for t in titles)
     units = {(v["title"], v["unit"]) for v in listing("3500")}
     assert ("Jumlah Penduduk", "Ribu Jiwa") in units                          # a decoy in another unit
     kab_missing = [d for d in ("7315", "1504", "3578", "3571", "1605") if
@@ -103,7 +105,8 @@ def test_variables_are_numbered_per_domain_with_title_variants_and_decoys(sim, h
 def test_population_moves_to_a_new_id_in_province_domains(sim, http, url):
     old, new = var_id(sim, "3500", "POP", 2020), var_id(sim, "3500", "POP", 2021)
     assert old != new
-    years = lambda v: {int(t["th"]) for t in get(http, url(sim, f"list/model/th/lang/ind/domain/3500/var/{v}"))["data"][1]}
+    def years(v):
+        return {int(t["th"]) for t in get(http, url(sim, f"list/model/th/lang/ind/domain/3500/var/{v}"))["data"][1]}
     assert max(years(old)) == 2020 and min(years(new)) == 2021
 
 
@@ -116,7 +119,8 @@ def test_real_turvar_labels_and_period_codes(sim, http, world, url):
                                                                    (434, "Perkotaan+Perdesaan")]
     assert [(t["val"], t["label"]) for t in poverty["turtahun"]] == [(61, "Maret"), (62, "September")]
     v = world.value("SE03", "14.08", 2024)                                   # Siak, BPS 1405
-    key = lambda tv, tt: f"1405{poverty['var'][0]['val']}{tv}124{tt}"
+    def key(tv, tt):
+        return f"1405{poverty['var'][0]['val']}{tv}124{tt}"
     c = poverty["datacontent"]
     assert c[key(434, 61)] == pytest.approx(v, abs=0.006)
     assert abs(c[key(432, 61)] - v) > 0.2 and abs((c[key(434, 61)] + c[key(434, 62)]) / 2 - v) > 0.15
