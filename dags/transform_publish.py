@@ -16,7 +16,7 @@ from smartcity.dag_support import build_deadline, check_configuration, dag_args,
 def transform_publish():
     @task
     def check_config() -> str:
-        return check_configuration({"reference", "staging"})
+        return check_configuration({"reference"}, warn_kinds=frozenset({"staging"}))
 
     @task.short_circuit
     def inputs_changed() -> bool:
