@@ -6,12 +6,19 @@ import sys
 import click
 
 
+# Operator commands, in their own module (smartcity/operations.py, docs/operations.md).
+OPERATIONS = {name: f"smartcity.operations:{attr}" for name, attr in (
+    ("doctor", "doctor"), ("status", "status_cmd"), ("versions", "versions"), ("rollback", "rollback"),
+    ("backfill", "backfill"), ("maintenance", "maintenance"))}
+
+
 class LazyGroup(click.Group):
     """Subcommands imported on first use: `smartcity --help` stays fast and light."""
 
     lazy = {
         "simulate": "simulator.cli:simulate",
         "extract": "extractors.cli:extract",
+        **OPERATIONS,
     }
 
     def list_commands(self, ctx):
@@ -89,11 +96,6 @@ def airflow_env_cmd() -> None:
 
     for key, value in airflow_env().items():
         click.echo(f"export {key}='{value}'")
-
-
-# Operator commands (doctor, status, versions, rollback, maintenance) live in smartcity/operations.py.
-for _name in ("doctor", "status", "versions", "rollback", "maintenance", "backfill"):
-    LazyGroup.lazy[_name] = f"smartcity.operations:{'status_cmd' if _name == 'status' else _name}"
 
 
 if __name__ == "__main__":

@@ -163,7 +163,6 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
 
 
 # --- extraction: thin wrappers that hand the landing zone and run id to the extractors ---------------
-from smartcity.connections import CKAN_PORTALS_ENV  # noqa: E402,F401  (kept importable here)
 BPS_BATCH_SIZE = 8  # province domains per mapped task: enough parallelism, not one task per row
 
 
