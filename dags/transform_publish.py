@@ -48,7 +48,7 @@ def transform_publish():
     @task(pool="warehouse_writer", outlets=[PUBLISHED_MARTS])
     def publish(candidate: str) -> dict:
         from smartcity.pipeline import publish_candidate
-        return publish_candidate(candidate)
+        return publish_candidate(candidate, remove_candidate=True)
 
     candidate = build_candidate()
     check_config() >> inputs_changed() >> audit_landing_zone() >> candidate
