@@ -17,7 +17,7 @@ from smartcity.dag_support import build_deadline, check_configuration, dag_args,
 def transform_publish():
     @task
     def check_config() -> str:
-        return check_configuration({"reference", "staging"})
+        return check_configuration({"reference"}, warn_kinds=frozenset({"staging"}))
 
     @task.short_circuit
     def inputs_changed() -> bool:
@@ -49,7 +49,7 @@ def transform_publish():
     @task(pool="warehouse_writer", outlets=[PUBLISHED_MARTS])
     def publish(candidate: str) -> dict:
         from smartcity.pipeline import publish_candidate
-        return publish_candidate(candidate)
+        return publish_candidate(candidate, remove_candidate=True)
 
     @task(outlets=[EVALUATION_REPORT])
     def write_report(published: dict) -> dict:

@@ -6,6 +6,12 @@ import sys
 import click
 
 
+# Operator commands, in their own module (smartcity/operations.py, docs/operations.md).
+OPERATIONS = {name: f"smartcity.operations:{attr}" for name, attr in (
+    ("doctor", "doctor"), ("status", "status_cmd"), ("versions", "versions"), ("rollback", "rollback"),
+    ("backfill", "backfill"), ("maintenance", "maintenance"))}
+
+
 class LazyGroup(click.Group):
     """Subcommands imported on first use: `smartcity --help` stays fast and light."""
 
@@ -15,6 +21,7 @@ class LazyGroup(click.Group):
         "report": "smartcity.report.cli:report",
         "impact": "smartcity.impact:impact",
         "bps": "extractors.bps_cli:bps",
+        **OPERATIONS,
     }
 
     def list_commands(self, ctx):
@@ -92,11 +99,6 @@ def airflow_env_cmd() -> None:
 
     for key, value in airflow_env().items():
         click.echo(f"export {key}='{value}'")
-
-
-# Operator commands (doctor, status, versions, rollback, maintenance) live in smartcity/operations.py.
-for _name in ("doctor", "status", "versions", "rollback", "maintenance", "backfill"):
-    LazyGroup.lazy[_name] = f"smartcity.operations:{'status_cmd' if _name == 'status' else _name}"
 
 
 if __name__ == "__main__":

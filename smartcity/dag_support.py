@@ -74,19 +74,25 @@ def build_deadline():
                                                 kwargs={"deadline": "not published within 2 h of being triggered"}))
 
 
-def check_configuration(kinds: set[str]) -> str:
+def check_configuration(kinds: set[str], warn_kinds: frozenset[str] = frozenset()) -> str:
     """The first task of every DAG: `smartcity doctor` for what this DAG uses. A configuration error fails
-    the task at once (no retry) with what to fix."""
+    the task at once (no retry) with what to fix; problems of `warn_kinds` are logged as warnings only
+    (a landed dataset no model reads must not hold back the publish of everything else)."""
+    import logging
+
     from airflow.sdk.exceptions import AirflowFailException
 
     from smartcity import connections, doctor
 
     connections.install()
-    try:
-        doctor.check(kinds)
-    except doctor.ConfigurationError as exc:
-        raise AirflowFailException(str(exc)) from None
-    return "configuration OK: " + ", ".join(sorted(kinds))
+    problems = doctor.diagnose(kinds | set(warn_kinds))
+    for problem in (p for p in problems if p.kind in warn_kinds):
+        logging.getLogger("smartcity.doctor").warning("configuration warning: %s", problem)
+    errors = [p for p in problems if p.kind not in warn_kinds]
+    if errors:
+        raise AirflowFailException(f"{len(errors)} configuration problem(s); fix and rerun (`smartcity doctor` "
+                                   "lists them):\n" + "\n".join(f"  {p}" for p in errors))
+    return "configuration OK: " + ", ".join(sorted(kinds)) + (f" ({len(problems)} warning(s))" if problems else "")
 
 
 @contextmanager

@@ -149,7 +149,9 @@ def audit_candidate(candidate: str, run_id: str, settings: Settings | None = Non
     return summary
 
 
-def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
+def publish_candidate(candidate: str, settings: Settings | None = None, remove_candidate: bool = False) -> dict:
+    """Serve the audited candidate; `remove_candidate` (the DAG): then delete it from warehouse/.build/ (the
+    version is kept under versions/)."""
     from smartcity import publish
 
     settings = settings or get_settings()
@@ -157,13 +159,13 @@ def publish_candidate(candidate: str, settings: Settings | None = None) -> dict:
     result = publish.publish(Path(candidate), settings=settings)
     if inputs.exists():  # remember what the served warehouse was built from (after the swap, never before)
         os.replace(inputs, settings.published_inputs_path)
-    remove_candidates(settings)  # the version is kept under versions/; the candidate is no longer needed
+    if remove_candidate:
+        remove_candidates(settings)
     report("publish", f"published {settings.published_path}")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
 
 
 # --- extraction: thin wrappers that hand the landing zone and run id to the extractors ---------------
-from smartcity.connections import CKAN_PORTALS_ENV  # noqa: E402,F401  (kept importable here)
 BPS_BATCH_SIZE = 8  # province domains per mapped task: enough parallelism, not one task per row
 
 

@@ -59,7 +59,7 @@ def test_no_candidate_is_left_in_build_after_two_publishes(project_paths, candid
     for version in (1, 2):
         candidate = candidates(version)
         candidate.with_suffix(".inputs.json").write_text(json.dumps({"fingerprint": f"f{version}"}))
-        pipeline.publish_candidate(str(candidate), settings)
+        pipeline.publish_candidate(str(candidate), settings, remove_candidate=True)  # as the DAG calls it
     assert list(settings.build_dir.iterdir()) == []
     assert served_version(settings) == 2
     assert json.loads(settings.published_inputs_path.read_text()) == {"fingerprint": "f2"}
