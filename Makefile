@@ -23,7 +23,16 @@ demo: install
 test: install
 	$(BIN)/pytest
 
-install: $(VENV)/.installed $(DUCKDB_CLI)
+install: $(VENV)/.installed $(DUCKDB_CLI) gx-assets
+
+# GX Data Docs load Bootstrap, jQuery, Vega and Font Awesome from CDNs: download the exact versions from
+# the npm registry (`npm pack`) once, so the runner can serve them from the docs folder (offline).
+GX_ASSETS := .tools/gx-assets/.installed
+.PHONY: gx-assets
+gx-assets: $(GX_ASSETS)
+
+$(GX_ASSETS): expectations/docs_assets.py | $(VENV)/.installed
+	$(BIN)/python -m expectations.docs_assets install .tools/gx-assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools

@@ -21,6 +21,7 @@ GX is imported inside functions only (5-8 s import)."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -378,8 +379,19 @@ class _GXSession:
         for key in current:
             _escape_stored_result(store, key)
         self.context.build_data_docs(site_names=["smartcity"], resource_identifiers=current or None)
+        _localize_docs(self.docs_dir)
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
+
+
+def _localize_docs(docs_dir: Path) -> None:
+    """Point the pages at local copies of the CDN assets, so the docs work offline (docs_assets)."""
+    from expectations import docs_assets
+
+    try:
+        docs_assets.localize(docs_dir)
+    except docs_assets.AssetsMissing as exc:
+        logging.getLogger(__name__).warning("Data Docs keep their CDN links (they need internet): %s", exc)
 
 
 def _escape_stored_result(store, key) -> None:
