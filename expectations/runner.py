@@ -239,6 +239,28 @@ def record_results(duckdb_path: str | Path, result: AuditResult, state_dir: str 
     return len(rows)
 
 
+_ISO_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_safe_name(text: str) -> str:
+    """A name usable as a file or folder name everywhere (Windows shares included): ISO timestamps become
+    compact UTC (`2026-01-01T07:00:00+07:00` -> `20260101T000000Z`), any other character outside
+    `A-Za-z0-9._-` becomes `-`."""
+    def compact(m: re.Match) -> str:
+        try:
+            moment = datetime.fromisoformat(m.group(0).replace("Z", "+00:00"))
+        except ValueError:
+            return m.group(0)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc)
+        text = moment.strftime("%Y%m%dT%H%M%S") + (f".{m.group(7)}" if m.group(7) else "")
+        return text + ("Z" if moment.tzinfo is not None else "")
+
+    return _UNSAFE_IN_FILE_NAME.sub("-", _ISO_TIMESTAMP.sub(compact, text)).strip("-") or "run"
+
+
 def default_run_id() -> str:
     return datetime.now(timezone.utc).strftime("audit-%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
@@ -342,7 +364,9 @@ class _GXSession:
         self.context = gx.get_context(project_config=config, mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("smartcity")
-        self.run_identifier = RunIdentifier(run_name=run_id, run_time=run_time)
+        # GX names folders after the run name: an Airflow run id (`manual__2026-01-01T00:00:00+00:00`) would
+        # put `:` and `+` into paths, which Windows shares refuse
+        self.run_identifier = RunIdentifier(run_name=file_safe_name(run_id), run_time=run_time)
         self.validated = 0
 
     def validate(self, spec: TableSpec, df) -> list[ExpectationResult]:
