@@ -100,17 +100,22 @@ def installed(directory: Path | None = None) -> bool:
             and all((directory / rel).exists() for rel in set(URLS.values())))
 
 
-def install(directory: Path | None = None, npm: str = "npm") -> Path:
-    """Download the pinned npm packages with `npm pack` and keep the files Data Docs load."""
+def install(directory: Path | None = None, npm: str | None = None) -> Path:
+    """Download the pinned npm packages with `npm pack` and keep the files Data Docs load. `npm` is the
+    command (split on spaces; default env SMARTCITY_NPM, else `npm`)."""
+    import shlex
+
     directory = Path(directory or assets_dir())
+    command = shlex.split(npm or os.environ.get("SMARTCITY_NPM") or "npm")
     if installed(directory):
+        (directory / MARKER).touch()      # up to date for make
         return directory
     staging = Path(tempfile.mkdtemp(prefix=".gx-assets-", dir=directory.parent if directory.parent.exists()
                                     else None))
     try:
         packs = staging / "packs"
         packs.mkdir()
-        subprocess.run([npm, "pack", "--silent", "--pack-destination", str(packs), *PACKAGES],
+        subprocess.run([*command, "pack", "--silent", "--pack-destination", str(packs), *PACKAGES],
                        check=True, stdout=subprocess.DEVNULL)
         tarballs = sorted(packs.glob("*.tgz"))
         if len(tarballs) != len(PACKAGES):
