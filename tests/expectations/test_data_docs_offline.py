@@ -18,15 +18,13 @@ INDEX_TABLE = "table.ge-index-page-validation-results-table"
 def _required(what: str, hint: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{what} is required under CI: {hint}")
-    pytest.skip(f"{what} is missing ({hint})")
+    pytest.skip(f"missing: {what} ({hint})")
 
 
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         _required("chromium", "apt-get install chromium")
-    if not docs_assets.installed():
-        _required("the vendored Data Docs assets", "run `make install`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -41,6 +39,8 @@ def docs(tmp_path_factory) -> Path:
 
     from expectations.samples import build_sample_warehouse
 
+    if not docs_assets.installed():
+        _required("the vendored Data Docs assets (.tools/gx-assets)", "run `make install`")
     tmp_path = tmp_path_factory.mktemp("gx-docs")
     warehouse = build_sample_warehouse(tmp_path / "candidate.duckdb")
     docs_dir = tmp_path / "docs"
