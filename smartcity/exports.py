@@ -10,7 +10,7 @@ like a number into one, quoted or not: region code `32.10` becomes 32.1, `0012` 
   first) are prefixed with `'` (OWASP CSV injection); numbers stay numbers. Tools other than spreadsheets
   should read the Parquet exports (or PostgreSQL), which hold the plain values.
 - `write_xlsx(con, path)`: one sheet per mart with text columns stored as text (cell format `@`, so
-  `32.10` stays `32.10` and nothing is evaluated as a formula), a README sheet first with the version,
+  `32.10` stays `32.10` and nothing is evaluated as a formula; XlsxWriter), a README sheet first with the version,
   each sheet's row count and description, and every column's type and description (dbt persist_docs).
 
 `export_marts` (smartcity.publish) calls `write_spreadsheet_exports(con, folder, names, version_id)`."""
@@ -23,7 +23,7 @@ from typing import Iterable
 
 BOM = b"\xef\xbb\xbf"
 WORKBOOK_NAME = "smartcity_marts.xlsx"
-EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_ROWS = 1_048_576     # rows of a sheet, the header included
 # What Excel converts on open: numbers with . , separators, signs, exponents, percentages, fractions,
 # and date/time-like strings (32.10, 0012, 1E5, 3/4, 12:30, 2020-01, 1,5%).
 _NUMBER_LIKE = r"^\s*[-+]?(\d[\d.,]*([eE][-+]?\d+)?%?|\d+[/:\-]\d+([/:\-]\d+)*([ T]\d+(:\d+)*)?)\s*$"
@@ -62,50 +62,46 @@ def excel_safe_text(table):
 def write_xlsx(con, path: str | Path, names: Iterable[str] | None = None, *, schema: str = "marts",
                version_id: str | None = None) -> dict[str, int]:
     """One workbook: a README sheet, then one sheet per table of `schema` (all, or `names`) read from the
-    open DuckDB connection `con`. Returns {table: rows written}."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    open DuckDB connection `con`. Returns {table: rows written}. XlsxWriter in constant-memory mode (about
+    twice as fast as openpyxl), with strings never turned into formulas, numbers or links."""
+    import xlsxwriter
 
-    names = list(names) if names is not None else [t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
-        "order by table_name", [schema]).fetchall()]
-    wb = Workbook(write_only=True)
-    readme = wb.create_sheet("README")
-    bold = Font(bold=True)
+    names = list(names) if names is not None else _tables(con, schema)
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False,
+                                         "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd"})
+    formats = {"bold": wb.add_format({"bold": True}), "text": wb.add_format({"num_format": "@"}),
+               "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+               "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+               "wrap": wb.add_format({"text_wrap": True, "valign": "top"})}
+    readme = wb.add_worksheet("README")
     sheets = _sheet_names(names)
     written: dict[str, int] = {}
     truncated: dict[str, int] = {}
-    for name in names:
-        ws = wb.create_sheet(sheets[name])
-        columns = con.execute(
-            "select column_name, data_type from duckdb_columns() where database_name = current_database() "
-            "and schema_name = ? and table_name = ? order by column_index", [schema, name]).fetchall()
-        header = []
-        for column, _ in columns:
-            cell = WriteOnlyCell(ws, value=column)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        ws.freeze_panes = "A2"
-        text_columns = {i for i, (_, kind) in enumerate(columns) if kind.upper() in ("VARCHAR", "UUID", "JSON")
-                        or kind.upper().startswith("ENUM")}
-        total = con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
-        cursor = con.execute(f'select * from {schema}."{name}"')
-        rows = 0
-        while rows < EXCEL_MAX_ROWS - 1:
-            batch = cursor.fetchmany(10_000)
-            if not batch:
-                break
-            for record in batch[:EXCEL_MAX_ROWS - 1 - rows]:
-                ws.append([_cell(ws, value, i in text_columns) for i, value in enumerate(record)])
-                rows += 1
-        written[name] = rows
-        if rows < total:
-            truncated[name] = total
-    _write_readme(con, readme, names, sheets, written, truncated, schema, version_id, bold)
-    path = Path(path)
-    wb.save(path)
+    try:
+        for name in names:
+            ws = wb.add_worksheet(sheets[name])
+            columns = con.execute(
+                "select column_name, data_type from duckdb_columns() where database_name = current_database() "
+                "and schema_name = ? and table_name = ? order by column_index", [schema, name]).fetchall()
+            text = [kind.upper() in ("VARCHAR", "UUID", "JSON") or kind.upper().startswith("ENUM")
+                    for _, kind in columns]
+            for c, (column, _) in enumerate(columns):
+                ws.write_string(0, c, column, formats["bold"])
+                ws.set_column(c, c, max(10, min(40, len(column) + 2)), formats["text"] if text[c] else None)
+            ws.freeze_panes(1, 0)
+            total = con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+            rows = con.execute(f'select * from {schema}."{name}" limit {EXCEL_MAX_ROWS - 1}').fetchall()
+            for r, record in enumerate(rows, start=1):
+                for c, value in enumerate(record):
+                    _write(ws, r, c, value, text[c], formats)
+            written[name] = len(rows)
+            if len(rows) < total:
+                truncated[name] = total
+        _write_readme(con, readme, names, sheets, written, truncated, schema, version_id, formats)
+    finally:
+        wb.close()
     return written
 
 
@@ -115,9 +111,7 @@ def write_spreadsheet_exports(con, folder: str | Path, names: Iterable[str] | No
     `folder`, from the open DuckDB connection `con`. Returns {"csv": {table: rows}, "xlsx": {...}, ...}."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    names = list(names) if names is not None else [t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
-        "order by table_name", [schema]).fetchall()]
+    names = list(names) if names is not None else _tables(con, schema)
     csv_rows = {}
     for name in names:
         table = con.sql(f'select * from {schema}."{name}"').to_arrow_table()
@@ -128,25 +122,32 @@ def write_spreadsheet_exports(con, folder: str | Path, names: Iterable[str] | No
 
 # --- internals -----------------------------------------------------------------------------------------
 
-def _cell(ws, value, text: bool):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+def _tables(con, schema: str) -> list[str]:
+    return [t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
+        "order by table_name", [schema]).fetchall()]
 
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)   # Excel has no time zones: UTC
-    elif isinstance(value, (list, dict, tuple)):
-        value = str(value)
-    elif value is not None and not isinstance(value, (str, int, float, bool, datetime)) and \
-            type(value).__name__ not in ("date", "time", "Decimal", "timedelta"):
-        value = str(value)
+
+def _write(ws, r: int, c: int, value, text: bool, formats: dict) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    if value is None:
+        return
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"            # never a formula, whatever the text starts with
-    if text:
-        cell.number_format = "@"
-    return cell
+        ws.write_string(r, c, value, formats["text"] if text else None)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value)
+    elif isinstance(value, (int, float, Decimal)):
+        ws.write_number(r, c, float(value))
+    elif isinstance(value, dt.datetime):
+        if value.tzinfo is not None:                       # Excel has no time zones: UTC, as README says
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        ws.write_datetime(r, c, value, formats["datetime"])
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, value, formats["date"])
+    else:                                                  # time, interval, uuid, lists, structs, blobs
+        ws.write_string(r, c, str(value), formats["text"])
 
 
 def _sheet_names(names: list[str]) -> dict[str, str]:
@@ -165,19 +166,11 @@ def _sheet_names(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _write_readme(con, ws, names, sheets, written, truncated, schema, version_id, bold) -> None:
-    from openpyxl.cell import WriteOnlyCell
+def _write_readme(con, ws, names, sheets, written, truncated, schema, version_id, formats) -> None:
+    lines: list[tuple] = []
 
     def row(*values, strong=False):
-        cells = []
-        for v in values:
-            cell = WriteOnlyCell(ws, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"
-            if strong:
-                cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
+        lines.append((values, strong))
 
     comments = dict(con.execute(
         "select table_name, comment from duckdb_tables() where database_name = current_database() "
@@ -201,3 +194,12 @@ def _write_readme(con, ws, names, sheets, written, truncated, schema, version_id
             [schema]).fetchall():
         if name in sheets:
             row(f"{schema}.{name}", column, kind, comment or "")
+    ws.set_column(0, 1, 28)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 3, 90, formats["wrap"])
+    for r, (values, strong) in enumerate(lines):
+        for c, value in enumerate(values):
+            if isinstance(value, (int, float)):
+                ws.write_number(r, c, value, formats["bold"] if strong else None)
+            else:
+                ws.write_string(r, c, value, formats["bold"] if strong else None)
