@@ -115,14 +115,16 @@ def ensure_database(dsn: str) -> bool:
     from psycopg import sql
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+    params = conninfo_to_dict(dsn)
+    dbname = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or "postgres"
     try:
         with psycopg.connect(dsn, autocommit=True, connect_timeout=10):
             return False
     except psycopg.OperationalError as exc:
-        if getattr(exc, "sqlstate", None) != "3D000" and "does not exist" not in str(exc):
+        # libpq reports the server's FATAL at connect time without a SQLSTATE: match the message (a missing
+        # role, a refused password or an unreachable server are not this case and propagate as they are)
+        if getattr(exc, "sqlstate", None) != "3D000" and f'database "{dbname}" does not exist' not in str(exc):
             raise
-    params = conninfo_to_dict(dsn)
-    dbname = params.get("dbname") or params.get("user") or os.environ.get("PGDATABASE") or "postgres"
     user = params.get("user") or os.environ.get("PGUSER") or "the connecting role"
     hint = (f"run `createdb -h {params.get('host', 'localhost')} -p {params.get('port', 5432)} -O {user} "
             f"{dbname}` as a role that may create databases (or SQL: CREATE DATABASE \"{dbname}\" "

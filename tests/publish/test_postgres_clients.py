@@ -116,3 +116,9 @@ def test_validation_results_and_comments_reach_postgres(new_database, postgres_d
     assert table_comment == TABLE_COMMENT
     assert column_comment == COLUMN_COMMENT
     assert quality_comment and "Great Expectations" in quality_comment
+
+
+def test_other_connection_errors_are_not_taken_for_a_missing_database(postgres_dsn, candidate):
+    role = f"sc_nobody_{uuid.uuid4().hex[:8]}"
+    with pytest.raises(psycopg.OperationalError, match=f'role "{role}" does not exist'):
+        publish_marts_to_postgres(candidate, make_conninfo(postgres_dsn, user=role, dbname="postgres"), None)
