@@ -4,11 +4,11 @@ Excel opens a CSV as the local code page unless it starts with a UTF-8 byte orde
 "Kab. Kepulauan Seribu" are fine, "Bumi Wonderland — Papua" is not), and turns every cell that looks
 like a number into one, quoted or not: region code `32.10` becomes 32.1, `0012` becomes 12. So:
 
-- `write_excel_csv(table, path)`: UTF-8 with BOM; text cells that Excel would read as a number or a
-  date are written as the text formula `="32.10"` (Excel and LibreOffice show the text 32.10; no other
-  CSV notation keeps them); other text cells that a spreadsheet would run as a formula (= + - @ tab CR
-  first) are prefixed with `'` (OWASP CSV injection); numbers stay numbers. Tools other than spreadsheets
-  should read the Parquet exports (or PostgreSQL), which hold the plain values.
+- `write_excel_csv(table, path)`: UTF-8 with BOM; text cells that a spreadsheet would run as a formula
+  (= + - @ tab CR first) are prefixed with `'` (OWASP CSV injection, as before); other text cells that
+  Excel would read as a number or a date are written as the text formula `="32.10"` (Excel and
+  LibreOffice show the text 32.10; no other CSV notation keeps them); numbers stay numbers. Tools other
+  than spreadsheets should read the Parquet exports (or PostgreSQL), which hold the plain values.
 - `write_xlsx(con, path)`: one sheet per mart with text columns stored as text (cell format `@`, so
   `32.10` stays `32.10` and nothing is evaluated as a formula; XlsxWriter), a README sheet first with the version,
   each sheet's row count and description, and every column's type and description (dbt persist_docs).
@@ -54,7 +54,11 @@ def excel_safe_text(table):
             as_text = pc.binary_join_element_wise(
                 "=\"", pc.replace_substring(col, pattern='"', replacement='""'), "\"", "")
             neutral = pc.replace_substring_regex(col, pattern=_FORMULA_START, replacement=r"'\1")
-            col = pc.if_else(pc.fill_null(pc.match_substring_regex(col, _NUMBER_LIKE), False), as_text, neutral)
+            # a leading sign is neutralised like any formula start (as `export_marts` always did); the rest
+            # of the number-like text becomes a text formula
+            number_like = pc.and_(pc.fill_null(pc.match_substring_regex(col, _NUMBER_LIKE), False),
+                                  pc.invert(pc.fill_null(pc.match_substring_regex(col, _FORMULA_START), False)))
+            col = pc.if_else(number_like, as_text, neutral)
         columns.append(col)
     return pa.table(columns, names=table.column_names)
 

@@ -79,3 +79,14 @@ def test_sheet_names_fit_excel():
     assert names["x/y"] == "x_y"
 
 
+
+
+def test_csv_keeps_the_formula_neutralising_of_export_marts(tmp_path):
+    import pyarrow as pa
+
+    labels = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "plain", "\t=1", "-5", "1E5", "3/4", None]
+    exports.write_excel_csv(pa.table({"label": labels}), tmp_path / "t.csv")
+    rows = list(csv.reader(open(tmp_path / "t.csv", encoding="utf-8-sig")))
+    cells = [(r or [""])[0] for r in rows[1:]]
+    assert cells == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "plain", "'\t=1",
+                     "'-5", '="1E5"', '="3/4"', ""]
