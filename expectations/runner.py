@@ -393,6 +393,8 @@ class _GXSession:
     def build_docs(self) -> Path | None:
         if not self.validated:
             return None
+        _rename_unsafe(self.results_dir)
+        _rename_unsafe(self.docs_dir / "validations")
         _prune_results(self.results_dir, KEEP_RUNS_IN_DOCS)
         _prune_results(self.docs_dir / "validations", KEEP_RUNS_IN_DOCS)
         # render this run's pages only (older pages stay on disk); the index lists every stored result
@@ -573,6 +575,26 @@ def _prune_results(results_dir: Path, keep: int) -> None:
         runs.sort(key=lambda p: p.stat().st_mtime)
         for old in runs[:-keep] if len(runs) > keep else []:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_unsafe(root: Path) -> None:
+    """Folders and files written before run names were made file-safe (`manual__2026-...T00:00:00+00:00`)
+    get their safe names, so the whole docs folder can be copied to a Windows share."""
+    import shutil
+
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):   # deepest first
+        safe = file_safe_name(path.name)
+        if path.suffix and path.is_file():
+            safe = file_safe_name(path.stem) + path.suffix
+        if safe == path.name:
+            continue
+        target = path.with_name(safe)
+        if target.exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        else:
+            path.rename(target)
 
 
 def _safe(text: str) -> str:

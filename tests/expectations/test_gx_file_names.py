@@ -36,3 +36,17 @@ def test_file_safe_name():
     assert runner.file_safe_name("manual__2026-03-04T07:30:00+07:00") == "manual__20260304T003000Z"
     assert runner.file_safe_name("run-1") == "run-1"
     assert runner.file_safe_name('a:b+c<d>"e') == "a-b-c-d-e"
+
+
+def test_folders_of_earlier_runs_are_renamed(good_warehouse, tmp_path):
+    """A docs folder written before the fix (a run folder named after the raw Airflow run id) is renamed,
+    and the index still lists that run."""
+    docs, state = tmp_path / "docs", tmp_path / "state"
+    runner.audit(good_warehouse, run_id="old-run", docs_dir=docs, state_dir=state)
+    for folder in [p for p in docs.rglob("old-run") if p.is_dir()]:
+        folder.rename(folder.with_name("manual__2025-12-31T00:00:00+00:00"))
+    assert any(WINDOWS_UNSAFE.search(p.name) for p in docs.rglob("*"))
+    runner.audit(good_warehouse, run_id="new-run", docs_dir=docs, state_dir=state)
+    assert [p for p in docs.rglob("*") if WINDOWS_UNSAFE.search(p.name)] == []
+    index = (docs / "index.html").read_text()
+    assert "manual__20251231T000000Z" in index and "new-run" in index
