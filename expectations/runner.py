@@ -21,6 +21,7 @@ GX is imported inside functions only (5-8 s import)."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -238,6 +239,28 @@ def record_results(duckdb_path: str | Path, result: AuditResult, state_dir: str 
     return len(rows)
 
 
+_ISO_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?")
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_safe_name(text: str) -> str:
+    """A name usable as a file or folder name everywhere (Windows shares included): ISO timestamps become
+    compact UTC (`2026-01-01T07:00:00+07:00` -> `20260101T000000Z`), any other character outside
+    `A-Za-z0-9._-` becomes `-`."""
+    def compact(m: re.Match) -> str:
+        try:
+            moment = datetime.fromisoformat(m.group(0).replace("Z", "+00:00"))
+        except ValueError:
+            return m.group(0)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc)
+        text = moment.strftime("%Y%m%dT%H%M%S") + (f".{m.group(7)}" if m.group(7) else "")
+        return text + ("Z" if moment.tzinfo is not None else "")
+
+    return _UNSAFE_IN_FILE_NAME.sub("-", _ISO_TIMESTAMP.sub(compact, text)).strip("-") or "run"
+
+
 def default_run_id() -> str:
     return datetime.now(timezone.utc).strftime("audit-%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
@@ -341,7 +364,9 @@ class _GXSession:
         self.context = gx.get_context(project_config=config, mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("smartcity")
-        self.run_identifier = RunIdentifier(run_name=run_id, run_time=run_time)
+        # GX names folders after the run name: an Airflow run id (`manual__2026-01-01T00:00:00+00:00`) would
+        # put `:` and `+` into paths, which Windows shares refuse
+        self.run_identifier = RunIdentifier(run_name=file_safe_name(run_id), run_time=run_time)
         self.validated = 0
 
     def validate(self, spec: TableSpec, df) -> list[ExpectationResult]:
@@ -368,6 +393,8 @@ class _GXSession:
     def build_docs(self) -> Path | None:
         if not self.validated:
             return None
+        _rename_unsafe(self.results_dir)
+        _rename_unsafe(self.docs_dir / "validations")
         _prune_results(self.results_dir, KEEP_RUNS_IN_DOCS)
         _prune_results(self.docs_dir / "validations", KEEP_RUNS_IN_DOCS)
         # render this run's pages only (older pages stay on disk); the index lists every stored result
@@ -378,8 +405,19 @@ class _GXSession:
         for key in current:
             _escape_stored_result(store, key)
         self.context.build_data_docs(site_names=["smartcity"], resource_identifiers=current or None)
+        _localize_docs(self.docs_dir)
         index = self.docs_dir / "index.html"
         return index if index.exists() else None
+
+
+def _localize_docs(docs_dir: Path) -> None:
+    """Point the pages at local copies of the CDN assets, so the docs work offline (docs_assets)."""
+    from expectations import docs_assets
+
+    try:
+        docs_assets.localize(docs_dir)
+    except docs_assets.AssetsMissing as exc:
+        logging.getLogger(__name__).warning("Data Docs keep their CDN links (they need internet): %s", exc)
 
 
 def _escape_stored_result(store, key) -> None:
@@ -537,6 +575,26 @@ def _prune_results(results_dir: Path, keep: int) -> None:
         runs.sort(key=lambda p: p.stat().st_mtime)
         for old in runs[:-keep] if len(runs) > keep else []:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_unsafe(root: Path) -> None:
+    """Folders and files written before run names were made file-safe (`manual__2026-...T00:00:00+00:00`)
+    get their safe names, so the whole docs folder can be copied to a Windows share."""
+    import shutil
+
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):   # deepest first
+        safe = file_safe_name(path.name)
+        if path.suffix and path.is_file():
+            safe = file_safe_name(path.stem) + path.suffix
+        if safe == path.name:
+            continue
+        target = path.with_name(safe)
+        if target.exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        else:
+            path.rename(target)
 
 
 def _safe(text: str) -> str:

@@ -45,45 +45,49 @@ class PostgresPublishError(Exception):
 
 def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_password: str | None = None, *,
                               schema: str = "marts", lock_timeout_ms: int = 800, attempts: int = 60,
-                              reader: str | None = None) -> dict:
+                              reader: str | None = None, quality_schema: str = "quality") -> dict:
     """Load every table of the DuckDB file's `marts` schema into PostgreSQL schema `schema` with an atomic
     swap; the reader role (`reader`, else env SMARTCITY_BI_READER_ROLE, else bi_reader) gets SELECT on
     `schema` only. The role is managed here when the publishing role may (superuser, CREATEROLE), else
-    it must exist already (created once at init: docker/bi_reader.sql) and is only granted to. Returns
-    {"schema", "tables": {name: rows}, "rows_per_s", ...}."""
+    it must exist already (created once at init: docker/bi_reader.sql) and is only granted to.
+    The database is created when missing and the role may (`ensure_database`); the file's
+    `quality.validation_results` goes to `quality_schema` the same way (swap, reader grant); DuckDB table
+    and column comments (dbt persist_docs) become PostgreSQL comments. Returns
+    {"schema", "tables": {name: rows}, "rows_per_s", "quality": {"schema", "tables"} | None, ...}."""
     import duckdb
     import psycopg
-    from psycopg import sql
 
     started = time.monotonic()
     reader = reader or reader_role()
     password = bi_reader_password if bi_reader_password is not None else os.environ.get(PASSWORD_ENV)
-    staging = f"{schema}_new"
-    old = f"{schema}_old_{uuid.uuid4().hex[:8]}"
     duck = duckdb.connect(str(duckdb_path), read_only=True)
     tables: dict[str, int] = {}
+    quality: dict[str, int] = {}
     try:
-        names = [t for (t,) in duck.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_type = 'BASE TABLE' order by table_name").fetchall()]
+        names = _duck_tables(duck, "marts")
         if not names:
             raise PostgresPublishError(f"{duckdb_path} has no tables in schema marts")
+        # the GX results (quality.validation_results) are for BI tools too; absent in files never audited
+        quality_names = [n for n in _duck_tables(duck, "quality") if n in QUALITY_TABLES]
+        ensure_database(dsn)
         with psycopg.connect(dsn, autocommit=True) as admin:
             ensure_bi_reader(admin, password, reader)
         with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory(prefix="smartcity-pg-") as tmp:
             with conn.cursor() as cur:
                 cur.execute("select pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
-                cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
-                cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
-                for name in names:
-                    tables[name] = _copy_table(duck, cur, f'select * from marts."{name}"', staging, name,
-                                               Path(tmp))
-                    cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(staging), sql.Identifier(name)))
-                _grant_reader(cur, staging, reader)
+                tables = _load_schema(duck, cur, "marts", names, f"{schema}_new", reader, Path(tmp))
+                if quality_names:
+                    quality = _load_schema(duck, cur, "quality", quality_names, f"{quality_schema}_new", reader,
+                                           Path(tmp))
                 load_s = time.monotonic() - started
                 swap_started = time.monotonic()
-                _swap(cur, schema, staging, old, lock_timeout_ms, attempts)
+                _swap(cur, schema, f"{schema}_new", f"{schema}_old_{uuid.uuid4().hex[:8]}", lock_timeout_ms,
+                      attempts)
                 _grant_reader(cur, schema, reader)
+                if quality_names:
+                    _swap(cur, quality_schema, f"{quality_schema}_new",
+                          f"{quality_schema}_old_{uuid.uuid4().hex[:8]}", lock_timeout_ms, attempts)
+                    _grant_reader(cur, quality_schema, reader)
             conn.commit()
             swap_s = time.monotonic() - swap_started
     finally:
@@ -92,7 +96,100 @@ def publish_marts_to_postgres(duckdb_path: str | Path, dsn: str, bi_reader_passw
     elapsed = time.monotonic() - started
     return {"schema": schema, "tables": tables, "rows": total, "load_s": round(load_s, 3),
             "swap_s": round(swap_s, 4), "elapsed_s": round(elapsed, 3),
-            "rows_per_s": round(total / load_s) if load_s > 0 else None}
+            "rows_per_s": round(total / load_s) if load_s > 0 else None,
+            "quality": {"schema": quality_schema, "tables": quality} if quality else None}
+
+
+QUALITY_TABLES = ("validation_results",)
+QUALITY_COMMENTS = {
+    "validation_results": (
+        "Great Expectations results: one row per expectation per validation run of the quality gate "
+        "(raw landing zone and marts); the full history of the runs that built this version."),
+}
+
+
+def ensure_database(dsn: str) -> bool:
+    """Create the database named in `dsn` when it does not exist and the connecting role may (superuser or
+    CREATEDB); returns True when created. Otherwise a one-line PostgresPublishError saying what to run."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(dsn)
+    dbname = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or "postgres"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10):
+            return False
+    except psycopg.OperationalError as exc:
+        # libpq reports the server's FATAL at connect time without a SQLSTATE: match the message (a missing
+        # role, a refused password or an unreachable server are not this case and propagate as they are)
+        if getattr(exc, "sqlstate", None) != "3D000" and f'database "{dbname}" does not exist' not in str(exc):
+            raise
+    user = params.get("user") or os.environ.get("PGUSER") or "the connecting role"
+    hint = (f"run `createdb -h {params.get('host', 'localhost')} -p {params.get('port', 5432)} -O {user} "
+            f"{dbname}` as a role that may create databases (or SQL: CREATE DATABASE \"{dbname}\" "
+            f"OWNER \"{user}\";)")
+    last: Exception | None = None
+    for maintenance in ("postgres", "template1"):
+        try:
+            admin = psycopg.connect(make_conninfo(dsn, dbname=maintenance), autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            last = exc
+            continue
+        with admin:
+            may = admin.execute("select rolsuper or rolcreatedb from pg_roles where rolname = current_user"
+                                ).fetchone()
+            if not (may and may[0]):
+                raise PostgresPublishError(f"PostgreSQL database {dbname} does not exist and role {user} may not "
+                                           f"create databases: {hint}")
+            try:
+                admin.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+            except psycopg.errors.DuplicateDatabase:
+                return False  # created concurrently
+            log.info("created PostgreSQL database %s", dbname)
+            return True
+    raise PostgresPublishError(f"PostgreSQL database {dbname} does not exist and no maintenance database "
+                               f"(postgres, template1) accepts {user} to create it ({last}): {hint}") from None
+
+
+def _duck_tables(duck, schema: str) -> list[str]:
+    return [t for (t,) in duck.execute(
+        "select table_name from information_schema.tables where table_schema = ? "
+        "and table_type = 'BASE TABLE' order by table_name", [schema]).fetchall()]
+
+
+def _load_schema(duck, cur, duck_schema: str, names: list[str], staging: str, reader: str, tmp: Path
+                 ) -> dict[str, int]:
+    """Fresh `staging` schema holding a COPY of each table of the DuckDB schema, with the DuckDB table
+    and column comments (dbt's persist_docs descriptions) as PostgreSQL comments, readable by the reader."""
+    from psycopg import sql
+
+    cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
+    cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
+    rows: dict[str, int] = {}
+    for name in names:
+        rows[name] = _copy_table(duck, cur, f'select * from {duck_schema}."{name}"', staging, name, tmp)
+        _copy_comments(duck, cur, duck_schema, name, staging)
+        cur.execute(sql.SQL("analyze {}.{}").format(sql.Identifier(staging), sql.Identifier(name)))
+    _grant_reader(cur, staging, reader)
+    return rows
+
+
+def _copy_comments(duck, cur, duck_schema: str, table: str, schema: str) -> None:
+    from psycopg import sql
+
+    found = duck.execute("select comment from duckdb_tables() where schema_name = ? and table_name = ? "
+                         "and database_name = current_database()", [duck_schema, table]).fetchone()
+    comment = (found[0] if found else None) or (QUALITY_COMMENTS.get(table) if duck_schema == "quality" else None)
+    target = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+    if comment:
+        cur.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(comment)))
+    for column, text in duck.execute(
+            "select column_name, comment from duckdb_columns() where schema_name = ? and table_name = ? "
+            "and database_name = current_database() and comment is not null and comment <> '' "
+            "order by column_index", [duck_schema, table]).fetchall():
+        cur.execute(sql.SQL("comment on column {}.{} is {}").format(target, sql.Identifier(column),
+                                                                   sql.Literal(text)))
 
 
 def load_raw_to_postgres(raw_dir: str | Path, dsn: str, *, schema: str = "raw") -> dict[str, int]:
@@ -105,6 +202,7 @@ def load_raw_to_postgres(raw_dir: str | Path, dsn: str, *, schema: str = "raw") 
 
     raw_dir = Path(raw_dir)
     loaded: dict[str, int] = {}
+    ensure_database(dsn)
     duck = duckdb.connect()
     try:
         with psycopg.connect(dsn) as conn, tempfile.TemporaryDirectory(prefix="smartcity-pg-") as tmp:

@@ -66,7 +66,46 @@ def run_dbt(args: list[str], settings: Settings | None = None, duckdb_path: Path
     if proc.returncode != 0:
         detail = "; ".join(failures[:5]) or f"see {log_file}"
         raise TransformFailed(f"dbt {args[0]} failed ({len(failures)} failing nodes): {detail}")
+    if args[:2] == ["docs", "generate"] and duckdb_path is not None and target == "duckdb":
+        rename_docs_database(target_path, Path(duckdb_path).stem, settings.published_path.stem)
     return outcome
+
+
+def rename_docs_database(target_path: Path, build_name: str, served_name: str) -> int:
+    """dbt docs name every relation after the DuckDB catalog it was built in, i.e. the candidate file
+    (`"candidate-manual__2026-..."."marts"."dim_region"`); readers open the published file, whose catalog
+    is `smartcity`. Rewrite the docs artifacts (catalog.json, manifest.json and the static page that
+    inlines them, as `dbt docs generate --static` does) to the served name. Returns files rewritten."""
+    if not build_name or build_name == served_name:
+        return 0
+    rewritten = 0
+    for name in ("catalog.json", "manifest.json"):
+        path = target_path / name
+        if not path.exists():
+            continue
+        data = _renamed(json.loads(path.read_text(encoding="utf-8")), build_name, served_name)
+        path.write_text(json.dumps(data), encoding="utf-8")
+        rewritten += 1
+    index, static = target_path / "index.html", target_path / "static_index.html"
+    if static.exists() and index.exists():
+        page = index.read_text(encoding="utf-8")
+        page = page.replace('"MANIFEST.JSON INLINE DATA"', (target_path / "manifest.json").read_text(encoding="utf-8"))
+        page = page.replace('"CATALOG.JSON INLINE DATA"', (target_path / "catalog.json").read_text(encoding="utf-8"))
+        static.write_text(page, encoding="utf-8")
+        rewritten += 1
+    return rewritten
+
+
+def _renamed(value, old: str, new: str):
+    """The catalog name as a whole value (`database` fields) or as a quoted identifier (relation names,
+    compiled SQL); other text that happens to contain it stays."""
+    if isinstance(value, str):
+        return new if value == old else value.replace(f'"{old}".', f'"{new}".')
+    if isinstance(value, dict):
+        return {_renamed(k, old, new): _renamed(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    return value
 
 
 def _read_results(path: Path) -> dict:
