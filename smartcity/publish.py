@@ -277,12 +277,14 @@ def counts_checksum(counts: dict[str, int]) -> str:
 
 
 def export_marts(duckdb_path: str | Path, exports_dir: str | Path, version_id: str | None = None) -> dict:
-    """Every `marts` table as `<table>.parquet` and `<table>.csv` (text cells starting with = + - @, tab or
-    CR prefixed with a single quote so spreadsheets do not run them as formulas; numbers are written as
-    numbers). Written to a temp folder next to `exports_dir` and swapped in with one rename
+    """Every `marts` table as `<table>.parquet` and `<table>.csv` (UTF-8 with a BOM so Excel reads it; text
+    cells starting with = + - @, tab or CR prefixed with a single quote so spreadsheets do not run them as
+    formulas; codes such as 32.10 kept as text; numbers written as numbers), and one workbook with a README
+    sheet and a sheet per mart. Written to a temp folder next to `exports_dir` and swapped in with one rename
     (renameat2 RENAME_EXCHANGE where available)."""
     import duckdb
-    import pyarrow.csv as pacsv
+
+    from smartcity.exports import WORKBOOK_NAME, write_excel_csv, write_xlsx
 
     exports_dir = Path(exports_dir)
     exports_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -300,12 +302,13 @@ def export_marts(duckdb_path: str | Path, exports_dir: str | Path, version_id: s
                 con.execute(f"copy (select * from marts.\"{name}\") to '{_sql_str(target)}' "
                             "(format parquet, compression zstd)")
                 table = con.sql(f'select * from marts."{name}"').to_arrow_table()
-                pacsv.write_csv(neutralise_formulas(table), tmp / f"{name}.csv")
+                write_excel_csv(table, tmp / f"{name}.csv")
                 tables[name] = table.num_rows
+            write_xlsx(con, tmp / WORKBOOK_NAME, names, version_id=version_id)
         finally:
             con.close()
         manifest = {"version_id": version_id, "exported_at": datetime.now(timezone.utc).isoformat(),
-                    "tables": tables, "formats": ["parquet", "csv"]}
+                    "tables": tables, "formats": ["parquet", "csv", "xlsx"]}
         (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=2))
         _fsync_tree(tmp)
         _swap_dirs(tmp, exports_dir)
