@@ -40,7 +40,8 @@ def _failures(df) -> set[str]:
         else:
             rows = df[df["status"] == "selesai"] if cfg.row_condition is not None else df
             values = rows[cfg.column].dropna()
-            ok = ((values >= cfg.min_value) & (values <= (cfg.max_value if cfg.max_value is not None else float("inf"))))
+            top = cfg.max_value if cfg.max_value is not None else float("inf")
+            ok = (values >= cfg.min_value) & (values <= top)
             if len(values) and ok.mean() < (cfg.mostly or 1.0):
                 failed.add(meta["description"])
     return failed
