@@ -361,6 +361,63 @@ def build_data_completeness(df) -> list:
     return exps
 
 
+# --- fct_program_progress: plausibility of program data (warnings: real data may have reasons) ----------
+
+DONE_MIN_REALISATION_PCT = 50      # a program marked selesai (done) spent at least half its budget
+MASTERPLAN_MAX_YEARLY_BUDGETS = 10  # a region's masterplan costs at most this many yearly smart city budgets
+
+
+def prepare_program_progress(df):
+    """Derived columns: `_delayed_below_running` (per system, delayed programs realise less of their budget
+    than running ones, by median), `_quickwin_one_dimension` (a quick-win name is used in one dimension per
+    region), `_masterplan_to_yearly_budget` (the region's masterplan budget / its yearly smart city budget)."""
+    import pandas as pd
+
+    df = df.copy()
+    if not {"item_type", "status", "realisation_pct"} <= set(df.columns):
+        return df
+    programs = df["item_type"] == "masterplan_program"
+    medians = (df[programs].groupby(["system", "status"])["realisation_pct"].median().unstack()
+               if "system" in df.columns else pd.DataFrame())
+    ok = {}
+    for system, row in medians.iterrows():
+        delayed, running = row.get("tertunda"), row.get("berjalan")
+        ok[system] = bool(pd.isna(delayed) or pd.isna(running) or delayed < running)
+    df["_delayed_below_running"] = df["system"].map(ok).fillna(True).astype(bool) if ok else True
+    if {"region_code", "item_name", "dimension"} <= set(df.columns):
+        qw = df["item_type"] == "quick_win"
+        dims = df[qw].groupby(["region_code", "item_name"])["dimension"].transform("nunique")
+        df["_quickwin_one_dimension"] = (dims.reindex(df.index).fillna(1) <= 1).astype(bool)
+    if {"region_code", "budget_idr", "region_yearly_budget_idr"} <= set(df.columns):
+        total = df[programs].groupby("region_code")["budget_idr"].sum()
+        ratio = df["region_code"].map(total) / df["region_yearly_budget_idr"]
+        df["_masterplan_to_yearly_budget"] = ratio.where(programs).astype(float)
+    return df
+
+
+def build_program_progress(df) -> list:
+    exps = []
+    if {"status", "realisation_pct"} <= set(df.columns):
+        exps.append(expect("ExpectColumnValuesToBeBetween",
+                           f"programs marked selesai realised at least {DONE_MIN_REALISATION_PCT}% of their budget",
+                           severity=WARNING, column="realisation_pct", min_value=DONE_MIN_REALISATION_PCT,
+                           row_condition=equals("status", "selesai"), mostly=0.95))
+    if "_delayed_below_running" in df.columns:
+        exps.append(expect("ExpectColumnValuesToBeInSet",
+                           "delayed (tertunda) programs realise less of their budget than running ones",
+                           severity=WARNING, column="_delayed_below_running", value_set=[True]))
+    if "_quickwin_one_dimension" in df.columns:
+        exps.append(expect("ExpectColumnValuesToBeInSet",
+                           "a quick-win name is used in one dimension per region",
+                           severity=WARNING, column="_quickwin_one_dimension", value_set=[True], mostly=0.95))
+    if "_masterplan_to_yearly_budget" in df.columns:
+        exps.append(expect("ExpectColumnValuesToBeBetween",
+                           f"a region's masterplan budget is at most {MASTERPLAN_MAX_YEARLY_BUDGETS}x its yearly"
+                           " smart city budget (PG06)", severity=WARNING, column="_masterplan_to_yearly_budget",
+                           min_value=0, max_value=MASTERPLAN_MAX_YEARLY_BUDGETS, mostly=0.95))
+    return exps
+
+
 def specs(tables: set[str]) -> list[TableSpec]:
     """The mart specs for the tables present in `marts` (names without schema)."""
     out = [TableSpec(SUITE, "marts.dim_region", build_dim_region, index_columns=["region_code", "region_name"]),
@@ -372,6 +429,10 @@ def specs(tables: set[str]) -> list[TableSpec]:
                                             "indicator_index", "indicator_rank_national",
                                             "evaluation_index", "evaluation_rank_national"],
                              prepare=prepare_smart_city_index))
+    if "fct_program_progress" in tables:
+        out.append(TableSpec(SUITE, "marts.fct_program_progress", build_program_progress,
+                             index_columns=["region_code", "system", "item_type", "item_id", "status"],
+                             prepare=prepare_program_progress))
     if "fct_data_completeness" in tables:
         out.append(TableSpec(SUITE, "marts.fct_data_completeness", build_data_completeness,
                              index_columns=["region_code", "source", "year"]))

@@ -71,6 +71,18 @@ def build_sample_warehouse(path: str | Path, years: Sequence[int] = tuple(range(
     return path
 
 
+def _measure_ranks(score: str, measure: str) -> str:
+    """The warehouse's per-measure ranks and change: ranked only where the measure exists."""
+    parts = {"national": "", "in_province": ", province_code", "in_peer_group": ", peer_group"}
+    cols = [f"cast(case when {score} is not null then rank() over (partition by year{p}, ({score} is null)"
+            f" order by {score} desc) end as integer) as {measure}_rank_{name}" for name, p in parts.items()]
+    cols.append(f"cast(case when {score} is not null and cohort_year is not null then rank() over (partition by"
+                f" year, cohort_year, ({score} is null) order by {score} desc) end as integer)"
+                f" as {measure}_rank_in_cohort")
+    cols.append(f"{score} - lag({score}) over (partition by region_code order by year) as {score}_change")
+    return ",\n               ".join(cols)
+
+
 def _add_extra_tables(con) -> None:
     """fct_smart_city_index, fct_data_completeness, dim_program_participation with the warehouse's columns."""
     con.execute("""create table marts.fct_smart_city_index as
@@ -83,27 +95,8 @@ def _add_extra_tables(con) -> None:
                    end as evaluation_index
             from marts.dim_region d cross join (select unnest(range(2018, 2024)) as year) y),
         scored as (select * from base)
-        select *,
-               cast(case when indicator_index is not null then rank() over (partition by year, (indicator_index is null)
-                   order by indicator_index desc) end as integer) as indicator_rank_national,
-               cast(case when indicator_index is not null then rank() over (partition by year, province_code,
-                   (indicator_index is null) order by indicator_index desc) end as integer) as indicator_rank_in_province,
-               cast(case when indicator_index is not null and cohort_year is not null then rank() over (partition by
-                   year, cohort_year, (indicator_index is null) order by indicator_index desc) end as integer)
-                   as indicator_rank_in_cohort,
-               cast(case when indicator_index is not null then rank() over (partition by year, peer_group,
-                   (indicator_index is null) order by indicator_index desc) end as integer) as indicator_rank_in_peer_group,
-               indicator_index - lag(indicator_index) over (partition by region_code order by year) as indicator_index_change,
-               cast(case when evaluation_index is not null then rank() over (partition by year, (evaluation_index is null)
-                   order by evaluation_index desc) end as integer) as evaluation_rank_national,
-               cast(case when evaluation_index is not null then rank() over (partition by year, province_code,
-                   (evaluation_index is null) order by evaluation_index desc) end as integer) as evaluation_rank_in_province,
-               cast(case when evaluation_index is not null and cohort_year is not null then rank() over (partition by
-                   year, cohort_year, (evaluation_index is null) order by evaluation_index desc) end as integer)
-                   as evaluation_rank_in_cohort,
-               cast(case when evaluation_index is not null then rank() over (partition by year, peer_group,
-                   (evaluation_index is null) order by evaluation_index desc) end as integer) as evaluation_rank_in_peer_group,
-               evaluation_index - lag(evaluation_index) over (partition by region_code order by year) as evaluation_index_change
+        select *, """ + _measure_ranks("indicator_index", "indicator") + ", "
+                + _measure_ranks("evaluation_index", "evaluation") + """
                 from scored""")
     con.execute("""create table marts.fct_data_completeness as
         select region_code, 'bps' as source, year, 10 as n_indicators_expected,

@@ -26,6 +26,13 @@ PROGRAMS = {
 }
 QUICKWINS = ("Aplikasi Layanan Satu Pintu", "Dashboard Eksekutif", "Panic Button 112", "CCTV Kota Terintegrasi",
              "Aplikasi Antrian Online", "Peta Digital Aset Daerah", "Kartu Pelajar Digital", "E-Retribusi Pasar")
+# a quick win belongs to one dimension: its name says what it is
+QUICKWIN_DIMENSION = {"Aplikasi Layanan Satu Pintu": "Smart Governance", "Dashboard Eksekutif": "Smart Governance",
+                      "Panic Button 112": "Smart Living", "CCTV Kota Terintegrasi": "Smart Living",
+                      "Aplikasi Antrian Online": "Smart Society", "Peta Digital Aset Daerah": "Smart Environment",
+                      "Kartu Pelajar Digital": "Smart Society", "E-Retribusi Pasar": "Smart Economy"}
+# realised share of the budget by status (percent range): done programs spent most of it, delayed ones little
+REALISATION_PCT = {"perencanaan": (0, 0), "berjalan": (30, 90), "selesai": (85, 100), "tertunda": (5, 40)}
 PER_PAGE_MAX = 200
 ENTITIES = ("programs", "quickwins", "budget_realisation", "daftar_peserta")
 
@@ -51,15 +58,21 @@ class Regency:
 
     @cached_property
     def programs(self) -> list[dict]:
-        out = []
+        out, pg06 = [], self.world.series("PG06")
         for i in self.participants:
             r, cohort = self.world.regions[i], int(self.world.cohort[i])
+            # the yearly smart city budget (PG06) bounds a program's budget: a masterplan program costs
+            # 3-30 % of one year's smart city budget (Rp 25 million steps, at least one step)
+            yearly = pg06[i][~np.isnan(pg06[i])]
+            yearly_budget = float(np.median(yearly)) if yearly.size else 2e9
             for k in range(8 + _h(self.world.seed, r["kode_kemendagri"]) % 15):
                 h = _h(self.world.seed, "program", r["kode_kemendagri"], k)
                 dim = list(PROGRAMS)[h % 6]
-                budget = (1 + (h >> 8) % 40) * 250_000_000
+                share = (3 + (h >> 8) % 28) / 100
+                budget = max(1, round(yearly_budget * share / 25_000_000)) * 25_000_000
                 status = STATUSES[(h >> 16) % len(STATUSES)]
-                real = 0 if status == "perencanaan" else budget * (40 + (h >> 24) % 61) // 100
+                lo, hi = REALISATION_PCT[status]
+                real = budget * (lo + (h >> 24) % (hi - lo + 1)) // 100
                 start = min(2024, cohort + (h >> 40) % 4)
                 out.append({"id": len(out) + 1,
                             "region": r["nama"] if (h >> 30) % 4 == 0 else r["kode_kemendagri"],  # code or name
@@ -74,11 +87,14 @@ class Regency:
         out = []
         for i in self.participants:
             r, cohort = self.world.regions[i], int(self.world.cohort[i])
+            # distinct quick wins per region, each in its own dimension
+            order = sorted(QUICKWINS, key=lambda q: _h(self.world.seed, "qw-pick", r["kode_kemendagri"], q))
             for k in range(3 + _h(self.world.seed, "qw", r["kode_kemendagri"]) % 6):
                 h = _h(self.world.seed, "quickwin", r["kode_kemendagri"], k)
                 progress = min(100, 20 * (2024 - cohort) + (h >> 8) % 30)
+                name = order[k]
                 out.append({"id": f"qw-{r['kode_kemendagri_nodot']}-{k + 1:02d}", "region_code": r["kode_kemendagri"],
-                            "name": QUICKWINS[h % len(QUICKWINS)], "dimension": list(PROGRAMS)[(h >> 4) % 6],
+                            "name": name, "dimension": QUICKWIN_DIMENSION[name],
                             "status": "selesai" if progress >= 100 else "berjalan", "progress_pct": progress,
                             "updated_at": _stamp(min(2024, cohort + (h >> 12) % 5), h)})
         return _by_update(out)

@@ -126,5 +126,6 @@ def run_demo(scale: int, seed: int, latency_ms: int) -> int:
     click.echo(f"dbt docs:     {settings.docs_dir / 'dbt' / 'static_index.html'}")
     click.echo(f"GX Data Docs: {settings.docs_dir / 'gx' / 'index.html'}")
     click.echo(f"Query it:     .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.published_path}', "
-               f"read_only=True).sql('select * from marts.fct_smart_city_index order by indicator_rank_national limit 5'))\"")
+               "read_only=True).sql('select * from marts.fct_smart_city_index"
+               " order by indicator_rank_national limit 5'))\"")
     return 0

@@ -79,7 +79,7 @@ def test_att_gt_matches_the_did_package_on_mpdta(tmp_path):
 def _panel(rng, n_units=300, cohorts=(2019, 2021), effect=2.0, years=range(2015, 2025), trend_sel=0.0):
     """A staggered panel: unit levels, common year shocks, cohort units get `effect` from their cohort year
     on; `trend_sel` adds a rising pre-trend to treated units (selection on trend)."""
-    rows, truth = [], {}
+    rows = []
     for u in range(n_units):
         cohort = cohorts[u % (len(cohorts) + 2)] if u % (len(cohorts) + 2) < len(cohorts) else None
         level = rng.normal(50, 5)

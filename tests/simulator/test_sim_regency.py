@@ -67,3 +67,32 @@ def test_ministry_participant_list_names_every_participant(small):
     truth = {p["region_code"] for p in small.sim.truth["participants"]}
     assert listed_codes == truth
     assert any(not p["named_in_public_list"] for p in small.sim.truth["participants"])
+
+
+def test_program_data_is_internally_consistent(small):
+    import statistics
+
+    reg, world = small.sim.regency, small.sim.world
+    programs, quickwins = reg.programs, reg.quickwins
+    pct = {s: [100 * p["realisation_idr"] / p["budget_idr"] for p in programs if p["status"] == s]
+           for s in ("selesai", "berjalan", "tertunda", "perencanaan")}
+    assert min(pct["selesai"]) >= 85 and max(pct["perencanaan"]) == 0
+    assert statistics.median(pct["tertunda"]) < statistics.median(pct["berjalan"])
+    per_region = {}
+    for q in quickwins:
+        per_region.setdefault(q["region_code"], []).append((q["name"], q["dimension"]))
+    for items in per_region.values():
+        assert len({n for n, _ in items}) == len(items)          # no name twice in a region
+    assert len({(n, d) for items in per_region.values() for n, d in items}) == len({n for items in per_region.values()
+                                                                                    for n, _ in items})
+    # a region's masterplan costs a few yearly smart city budgets (PG06), not fifty
+    pg06 = world.series("PG06")
+    by_code = {r["kode_kemendagri"]: i for i, r in enumerate(world.regions)}
+    by_name = {r["nama"]: i for i, r in enumerate(world.regions)}
+    totals = {}
+    for p in programs:
+        i = by_code.get(p["region"], by_name.get(p["region"]))
+        totals[i] = totals.get(i, 0) + p["budget_idr"]
+    import numpy as np
+    ratios = [total / np.nanmedian(pg06[i]) for i, total in totals.items() if np.isfinite(np.nanmedian(pg06[i]))]
+    assert max(ratios) <= 10, max(ratios)

@@ -56,7 +56,8 @@ series_cohort_facts as (
         count(distinct case when panel.cohort = cohorts.cohort_year then panel.unit end) as n_participants,
         count(distinct case when panel.cohort = cohorts.cohort_year and panel.year = cohorts.cohort_year - 1
                             then panel.unit end) as n_with_base_year,
-        count(distinct case when panel.cohort = cohorts.cohort_year and panel.year >= cohorts.cohort_year
+        count(distinct case when panel.cohort = cohorts.cohort_year
+                             and panel.year >= cohorts.cohort_year + {{ var('impact_transition_years', 1) }}
                             then panel.unit end) as n_with_post_years,
         count(distinct case when panel.cohort is null and panel.year = cohorts.cohort_year - 1
                             then panel.unit end) as n_controls_base_year

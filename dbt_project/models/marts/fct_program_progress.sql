@@ -13,6 +13,15 @@ with items as (
     from {{ ref('stg_regency__quickwins') }}
 ),
 
+yearly_budget as (
+    -- the region's yearly smart city budget (PG06, median over the years it is known): a yardstick for
+    -- its masterplan budgets
+    select region_code, {{ round_float('avg(value)', 2) }} as yearly_budget_idr
+    from {{ ref('fct_indicator_value') }}
+    where indicator_code = 'PG06' and value is not null
+    group by region_code
+),
+
 item_regions as (
     select
         case dataset when 'programs' then 'masterplan_program' else 'quick_win' end as item_type,
@@ -39,9 +48,12 @@ select
     cast(100.0 * items.realisation_idr / nullif(items.budget_idr, 0) as float8) as realisation_pct,
     cast(items.progress_pct as float8) as progress_pct,
     cast(items.updated_date as date) as updated_date,
-    cast(items.manifest_id as varchar) as manifest_id
+    cast(items.manifest_id as varchar) as manifest_id,
+    cast(yearly_budget.yearly_budget_idr as float8) as region_yearly_budget_idr
 from items
 inner join item_regions
     on item_regions.item_type = items.item_type
     and item_regions.system = items.system
     and item_regions.item_id = items.item_id
+left join yearly_budget
+    on yearly_budget.region_code = item_regions.region_code
