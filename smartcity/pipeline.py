@@ -41,7 +41,20 @@ def inputs_fingerprint(settings: Settings | None = None) -> str:
     for path in sorted(p for p in code if p.is_file()):
         digest.update(str(path.relative_to(DBT_PROJECT_DIR.parent)).encode())
         digest.update(path.read_bytes())
+    # where the warehouse is served is an input too: enabling PostgreSQL after a publish must load it
+    digest.update(json.dumps(serving_targets()).encode())
     return digest.hexdigest()
+
+
+def serving_targets() -> dict:
+    """The serving targets besides the DuckDB file, without credentials: {"postgres": "host:port/db"}."""
+    dsn = os.environ.get("SMARTCITY_POSTGRES_URL", "")
+    if not dsn:
+        return {}
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(dsn)
+    return {"postgres": f"{params.get('host', '')}:{params.get('port', '5432')}/{params.get('dbname', '')}"}
 
 
 def warehouse_is_stale(settings: Settings | None = None) -> bool:
@@ -162,6 +175,10 @@ def publish_candidate(candidate: str, settings: Settings | None = None, remove_c
     if remove_candidate:
         remove_candidates(settings)
     report("publish", f"published {settings.published_path}")
+    if result.postgres:
+        target = serving_targets().get("postgres", "PostgreSQL")
+        report("publish", f"PostgreSQL {target}: {len(result.postgres.get('tables', {}))} marts, "
+                          f"{result.postgres.get('rows', 0):,} rows loaded (schema {result.postgres.get('schema')})")
     return result.summary() if hasattr(result, "summary") else {"published": str(settings.published_path)}
 
 

@@ -170,3 +170,39 @@ def test_the_report_task_wrote_the_published_versions_report(pipeline_run):
         con.close()
     assert re.search(rf'data-k="indicator_rank_national" data-v="{rank}"', html)
     assert n_programs > 0 and html.count('<tr data-item="') == n_programs
+
+
+def test_enabling_postgres_after_a_publish_loads_it_on_the_next_run(pipeline_run, postgres_dsn, monkeypatch):
+    """Issue 17: the landing zone and code are unchanged, but PostgreSQL is newly configured: the next
+    transform run is not skipped, and PostgreSQL gets the marts DuckDB serves (runs last in this module:
+    it publishes a new version)."""
+    import uuid
+
+    import psycopg
+
+    from smartcity.pipeline import audit_candidate, build_candidate, publish_candidate, warehouse_is_stale
+
+    settings = pipeline_run["settings"]
+    assert not warehouse_is_stale(settings)   # nothing changed since the pipeline's publish
+    name = f"smartcity_e2e_pg_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    try:
+        dsn = postgres_dsn.rsplit("/", 1)[0] + f"/{name}"
+        monkeypatch.setenv("SMARTCITY_POSTGRES_URL", dsn)
+        assert warehouse_is_stale(settings)
+        candidate = build_candidate("pg-enabled", settings)["candidate"]
+        audit_candidate(candidate, "pg-enabled")
+        published = publish_candidate(candidate, settings)
+        assert published["postgres"]
+        con = duckdb.connect(str(settings.published_path), read_only=True)
+        try:
+            expected = con.execute("select count(*) from marts.fct_smart_city_index").fetchone()[0]
+        finally:
+            con.close()
+        with psycopg.connect(dsn) as pg:
+            assert pg.execute("select count(*) from marts.fct_smart_city_index").fetchone()[0] == expected > 0
+        assert not warehouse_is_stale(settings)
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
