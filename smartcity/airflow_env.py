@@ -3,6 +3,7 @@ user's home), DAGs from `dags/`, no examples, nothing that phones home."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from smartcity.settings import PROJECT_ROOT
@@ -33,6 +34,8 @@ def airflow_env(home: Path | None = None, sql_alchemy_conn: str | None = None) -
         "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(home / "bundles"),
         # The project packages must be importable by task processes wherever they run.
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+        # `airflow` (and dbt) of this project's environment first on PATH
+        "PATH": os.pathsep.join(p for p in (str(Path(sys.executable).parent), os.environ.get("PATH", "")) if p),
     }
 
 

@@ -35,8 +35,9 @@ def default_args() -> dict:
 def dag_args(**overrides) -> dict:
     """Arguments every DAG takes: Jakarta start date, no catch-up, one run at a time (backfills too),
     failure alerts at the DAG level as well."""
+    # unpaused on creation: a deployment that starts runs its schedules without a click in the UI
     args = {"start_date": START_DATE, "catchup": False, "max_active_runs": 1, "default_args": default_args(),
-            "on_failure_callback": notify_failure}
+            "on_failure_callback": notify_failure, "is_paused_upon_creation": False}
     args.update(overrides)
     return args
 

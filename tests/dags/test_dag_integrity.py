@@ -93,3 +93,21 @@ def test_mapped_extracts_are_named_and_partial_success_still_publishes(dagbag):
         assert dag.get_task("record_landing").trigger_rule == "all_done_min_one_success"
         assert dag.get_task(leaf).trigger_rule == "all_success"
         assert mapped in dag.get_task(leaf).upstream_task_ids
+
+
+def test_every_dag_starts_unpaused_and_the_report_follows_the_publish(dagbag):
+    """Issue 17: a fresh deployment runs its schedules without a click in the UI. Issue 14: the report
+    task comes after the publish and emits its own Asset."""
+    assert dagbag.dags and all(dag.is_paused_upon_creation is False for dag in dagbag.dags.values())
+    transform = dagbag.dags["transform_publish"]
+    report = transform.get_task("write_report")
+    assert report.upstream_task_ids == {"publish"}
+    assert [o.uri for o in report.outlets] == ["smartcity://warehouse/report"]
+
+
+def test_airflow_env_puts_this_projects_airflow_on_path(tmp_path):
+    exports = subprocess.run([sys.executable, "-m", "smartcity.cli", "airflow-env"], capture_output=True,
+                             text=True, check=True).stdout
+    found = subprocess.run(["bash", "-c", exports + "\ncommand -v airflow"], capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=True).stdout.strip()
+    assert found == str(Path(sys.executable).parent / "airflow")
