@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from simulator.bps_codes import bps_identity
 from simulator.http_util import Response, json_response
 from simulator.textfmt import bps_label, id_number
 from simulator.world import YEARS
@@ -206,8 +207,8 @@ class Bps:
                       "bps_name": names[prov].upper(), "local_ids": int(d[:2]) % 3 == 0}
         for i in served:
             r = regions[i]
-            out[r["kode_bps_2018"]] = {"name": bps_label(r), "rows": np.array([i]), "kind": "kab",
-                                       "prov": r["kode_bps_2018"][:2] + "00"}
+            code = bps_identity(r)[0]
+            out[code] = {"name": bps_label(r), "rows": np.array([i]), "kind": "kab", "prov": code[:2] + "00"}
         return out
 
     # -- data cube ---------------------------------------------------------------------------------
@@ -229,10 +230,10 @@ class Bps:
         else:
             base = self.world.series(var.indicator)[:, :, None]
         if d["kind"] == "kab":
-            vervar = [(int(self.world.regions[rows[0]]["kode_bps_2018"]), d["name"])]
+            vervar = [(int(bps_identity(self.world.regions[rows[0]])[0]), d["name"])]
             cube = base[rows].copy()
         elif d["kind"] == "prov":
-            vervar = [(int(self.world.regions[i]["kode_bps_2018"]), bps_label(self.world.regions[i])) for i in rows]
+            vervar = [(int(bps_identity(self.world.regions[i])[0]), bps_label(self.world.regions[i])) for i in rows]
             cube = base[rows].copy()
             cube[~d["held"]] = np.nan                                  # not this domain's region that year
         else:

@@ -24,5 +24,7 @@ def slug(text: str) -> str:
 
 def bps_label(region: dict[str, str]) -> str:
     """BPS style label: 'Pinrang' for a kabupaten, 'Kota Parepare' for a kota."""
-    name = region["nama_bps_2018"].title().strip()
+    from simulator.bps_codes import bps_identity
+
+    name = bps_identity(region)[1].title().strip()
     return f"Kota {name}" if region["jenis"] == "Kota" else name

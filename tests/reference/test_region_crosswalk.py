@@ -47,3 +47,39 @@ def test_crosswalk_knows_where_bps_and_kemendagri_codes_differ():
     mimika = next(r for r in reference.regions() if r["nama"] == "Kabupaten Mimika")
     assert mimika["kode_kemendagri"] == "94.04" and mimika["kode_kemendagri_2021"] == "91.09"
     assert crosswalk[mimika["kode_bps_2018"]] == "94.04" and mimika["kode_bps_2018"].startswith("94")
+
+
+def test_the_simulators_own_bps_list_agrees_with_the_real_bridging():
+    """The simulator keeps BPS's list apart from the pipeline's crosswalk seed; its province-32 part is
+    what sig.bps.go.id answers."""
+    from simulator.bps_codes import bps_list
+
+    bridging = {row["kode_bps"]: row["nama_bps"] for row in
+                json.loads((REAL / "sigbps_bridging_kabupaten_parent32.json").read_text())}
+    mine = {code: name for code, name in bps_list() if code.startswith("32")}
+    assert set(mine) == set(bridging)
+    for code, name in mine.items():
+        real = bridging[code]
+        assert reference.normalise_name(real) == reference.normalise_name(("KOTA " if code[2] == "7" else "") + name)
+
+
+def test_the_simulator_pairs_regions_with_bps_codes_without_the_crosswalk():
+    """Paired by name, the simulator's BPS codes equal the crosswalk's for all 514 regions: a wrong code
+    in the crosswalk seed (or a swap of two) now fails here and in every BPS test, instead of being
+    served back by a simulator that read the same seed."""
+    from simulator.bps_codes import bps_identity
+
+    crosswalk = reference.bps_to_kemendagri()
+    paired = {bps_identity(r)[0]: r["kode_kemendagri"] for r in reference.regions()}
+    assert paired == crosswalk
+
+
+def test_a_swapped_crosswalk_code_would_be_caught(monkeypatch):
+    from simulator.bps_codes import bps_identity
+
+    regions = [dict(r) for r in reference.regions()]
+    a, b = (next(r for r in regions if r["kode_kemendagri"] == c) for c in ("16.05", "16.03"))
+    a["kode_bps_2018"], b["kode_bps_2018"] = b["kode_bps_2018"], a["kode_bps_2018"]
+    wrong = {r["kode_bps_2018"]: r["kode_kemendagri"] for r in regions}
+    paired = {bps_identity(r)[0]: r["kode_kemendagri"] for r in regions}
+    assert paired != wrong and {k for k in paired if paired[k] != wrong[k]} == {a["kode_bps_2018"], b["kode_bps_2018"]}
