@@ -28,7 +28,7 @@ from bench import harness, national
 
 
 def dbt_command(args: list[str], duckdb_path: str) -> dict:
-    from smartcity.settings import get_settings
+    from smartcity_base.settings import get_settings
     from smartcity.transform import TransformFailed, run_dbt
 
     settings = get_settings()

@@ -266,7 +266,7 @@ def project_env(root: Path | None = None, extra: dict | None = None) -> dict[str
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     if root is not None:
-        from smartcity.settings import relocated
+        from smartcity_base.settings import relocated
 
         env.update(relocated(Path(root)))
     env.update(extra or {})

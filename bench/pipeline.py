@@ -247,7 +247,7 @@ def _prepare_root(root: Path, sim, scale: int) -> tuple[dict, dict]:
     from simulator.spreadsheets import write_drops
 
     env = harness.project_env(root, sim.connections)
-    from smartcity.settings import PATH_ENV
+    from smartcity_base.settings import PATH_ENV
 
     write_drops(Path(env[PATH_ENV["data"]]) / "drop", seed=0, scale=scale)
     from smartcity.airflow_env import airflow_env

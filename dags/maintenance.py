@@ -1,5 +1,5 @@
 """Retention: stale candidate warehouses, old run and task logs, Airflow metadata older than the retention
-(`airflow db clean`). Every limit is a setting with a default (smartcity/settings.py, docs/operations.md)."""
+(`airflow db clean`). Every limit is a setting with a default (smartcity_base/settings.py, docs/operations.md)."""
 from airflow.sdk import dag, task
 
 from smartcity.dag_support import dag_args
@@ -22,7 +22,7 @@ def maintenance():
         postgres connection): Airflow 3 gives task processes no database access of their own."""
         from smartcity.dag_support import airflow_db_url
         from smartcity.retention import airflow_db_clean
-        from smartcity.settings import get_settings
+        from smartcity_base.settings import get_settings
         return airflow_db_clean(get_settings(), sql_alchemy_conn=airflow_db_url())
 
     remove_stale_files() >> clean_airflow_metadata()

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from expectations.spec import (CRITICAL, WARNING, TableSpec, current_year, equals, expect, first_present,
                                is_in, present)
-from smartcity import reference
-from smartcity.settings import DBT_PROJECT_DIR
+from smartcity_base import reference
+from smartcity_base.settings import DBT_PROJECT_DIR
 
 SUITE = "marts"
 FIRST_YEAR = 1990

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from expectations.spec import WARNING, TableSpec, current_year, expect, is_in, is_null, present
-from smartcity import reference
+from smartcity_base import reference
 
 ROW_COUNT_TOLERANCE = 0.25
 FIRST_YEAR = 1900

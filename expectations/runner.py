@@ -515,7 +515,7 @@ def _synthetic(suite: str, table: str, description: str, observed: str, severity
 # --- helpers -------------------------------------------------------------------------------------------
 
 def _settings():
-    from smartcity.settings import get_settings
+    from smartcity_base.settings import get_settings
 
     return get_settings()
 

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from smartcity import reference
+from smartcity_base import reference
 
 DEFAULT_INDICATORS = ("SE01", "SE03", "SE04", "SE05", "SL05", "SL06", "SL07", "SS02", "SS03", "SN05")
 

@@ -1,4 +1,4 @@
-"""Region names and BPS codes -> Kemendagri codes, through `smartcity.reference` (the one copy of the
+"""Region names and BPS codes -> Kemendagri codes, through `smartcity_base.reference` (the one copy of the
 reference data). Kabupaten X and Kota X can share a short name (Bandung, Bogor, Kediri...), so matching
 keeps the kind (kabupaten/kota) apart and refuses to guess when a name alone is ambiguous."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from smartcity import reference
+from smartcity_base import reference
 
 _KOTA = re.compile(r"^(kota|kotamadya|kodya|kota administrasi)\b\.?\s*", re.IGNORECASE)
 _KAB = re.compile(r"^(kabupaten|kab\.?|kab\b|kabupaten administrasi)\s*", re.IGNORECASE)

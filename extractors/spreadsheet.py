@@ -30,7 +30,7 @@ from extractors import landing, numbers, regions
 from extractors.errors import SpreadsheetError
 from extractors.numbers import parse_number, parse_year, strip_footnote
 from extractors.secrets import get_logger, redact
-from smartcity import reference
+from smartcity_base import reference
 
 log = get_logger(__name__)
 
@@ -447,7 +447,7 @@ def parser_version() -> str:
     every seed names are matched against. A change to any of them re-reads every drop file."""
     import hashlib
 
-    from smartcity.settings import REFERENCE_DIR
+    from smartcity_base.settings import REFERENCE_DIR
 
     digest = hashlib.sha256()
     for source in [Path(__file__), Path(regions.__file__), Path(numbers.__file__),

@@ -16,8 +16,8 @@ from simulator.bps_codes import bps_identity
 from simulator.http_util import Response, json_response
 from simulator.textfmt import bps_label, id_number
 from simulator.world import YEARS
-from smartcity import reference
-from smartcity.settings import DBT_PROJECT_DIR
+from smartcity_base import reference
+from smartcity_base.settings import DBT_PROJECT_DIR
 
 VARIABLES_CSV = DBT_PROJECT_DIR / "seeds" / "bps_indicator_variables.csv"
 PER_PAGE = 10

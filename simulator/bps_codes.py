@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from smartcity.reference import normalise_name
+from smartcity_base.reference import normalise_name
 
 BPS_LIST = Path(__file__).with_name("bps_wilayah_2018.csv")
 # Renamed since BPS's 2018 list (Kemendagri name now -> BPS name then), from the renaming laws

@@ -14,7 +14,7 @@ import numpy as np
 from simulator.sheets import csv_bytes, xlsx_bytes
 from simulator.textfmt import id_number, slug
 from simulator.world import AS_OF, YEARS, World
-from smartcity import reference
+from smartcity_base import reference
 
 THEMES = ("Jumlah Penduduk Menurut Kecamatan", "Data Sekolah Dasar dan Menengah", "Jumlah Fasilitas Kesehatan",
           "Panjang Jalan Menurut Kondisi", "Data Usaha Mikro Kecil dan Menengah", "Jumlah Pengaduan Masyarakat",

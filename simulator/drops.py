@@ -100,7 +100,7 @@ def _evaluation_file(world: World, year: int, folder: Path, rng, fraction: float
 
 
 def _indicator_file(world: World, served, code: str, kind: str, folder: Path, rng, fraction: float, out: dict) -> None:
-    from smartcity import reference
+    from smartcity_base import reference
     ind = next(r for r in reference.indicators() if r["kode"] == code)
     values = world.series(code)
     bad = _planter(rng, len(served), fraction)

@@ -21,7 +21,7 @@ from simulator.indicators import (
     SPECS,
     TREND_SELECTED,
 )
-from smartcity import reference
+from smartcity_base import reference
 
 YEARS = tuple(range(2015, 2025))
 AS_OF = "2025-01-31T00:00:00"      # the simulated "now": no wall clock anywhere in the data

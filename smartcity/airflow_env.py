@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from smartcity.settings import PROJECT_ROOT
+from smartcity_base.settings import PROJECT_ROOT
 
 # Telemetry switches of every tool in the stack; none may try to reach the internet.
 NO_TELEMETRY = {

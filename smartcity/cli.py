@@ -59,7 +59,7 @@ def run(dag_ids: tuple[str, ...], evaluation_year: int | None) -> None:
     """Run the DAGs with real Airflow against the configured connections (AIRFLOW_CONN_*)."""
     from smartcity.demo import failure_lines, run_pipeline_with_progress
     from smartcity.runner import PIPELINE_DAGS
-    from smartcity.settings import get_settings
+    from smartcity_base.settings import get_settings
 
     conf = {"evaluation_year": evaluation_year} if evaluation_year else None
     rc, log_file, states = run_pipeline_with_progress(get_settings(), {}, dag_ids or PIPELINE_DAGS, conf)
@@ -77,7 +77,7 @@ def docs(serve: bool, port: int) -> None:
     import functools
     import http.server
 
-    from smartcity.settings import get_settings
+    from smartcity_base.settings import get_settings
 
     settings = get_settings()
     index = settings.docs_dir / "index.html"

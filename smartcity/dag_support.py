@@ -9,7 +9,7 @@ from datetime import timedelta
 import pendulum
 
 from smartcity.alerts import notify_failure
-from smartcity.settings import operation_setting
+from smartcity_base.settings import operation_setting
 
 TIMEZONE = "Asia/Jakarta"
 START_DATE = pendulum.datetime(2025, 1, 1, tz=TIMEZONE)

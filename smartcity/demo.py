@@ -14,7 +14,7 @@ import click
 
 from smartcity import airflow_env
 from smartcity.runner import PIPELINE_DAGS
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 
 def claim_run_stamp(log_dir: Path) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from smartcity.settings import DBT_PROJECT_DIR, PROJECT_ROOT, REFERENCE_DIR, Settings, get_settings
+from smartcity_base.settings import DBT_PROJECT_DIR, PROJECT_ROOT, REFERENCE_DIR, Settings, get_settings
 
 SOURCES_YML = PROJECT_ROOT / "extractors" / "sources.yml"
 PROJECT_SEEDS = DBT_PROJECT_DIR / "seeds" / "project"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from smartcity.settings import DBT_PROJECT_DIR
+from smartcity_base.settings import DBT_PROJECT_DIR
 
 MACROS = DBT_PROJECT_DIR / "macros" / "impact.sql"
 T_TABLE = DBT_PROJECT_DIR / "seeds" / "project" / "t_critical_values.csv"

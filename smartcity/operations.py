@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import click
 
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 # How long each extract DAG may go without a successful run before its source counts as stale.
 STALE_AFTER = {"extract_bps": timedelta(days=8), "extract_ckan": timedelta(days=2),

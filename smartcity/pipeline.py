@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from smartcity.progress import report
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 
 def candidate_path(run_id: str, settings: Settings | None = None) -> Path:
@@ -25,7 +25,7 @@ def inputs_fingerprint(settings: Settings | None = None) -> str:
     same data keeps them) and the transformation and audit code. Equal fingerprints, equal warehouse."""
     import hashlib
 
-    from smartcity.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+    from smartcity_base.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
     from extractors.landing import read_manifests
 

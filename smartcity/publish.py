@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterator
 
 from smartcity.report import link_report, version_report_dir
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 CURRENT_FILE = "CURRENT.json"
 LOCK_FILE = ".publish.lock"

@@ -1,4 +1,4 @@
-"""Retention, as settings with defaults (smartcity/settings.py, docs/operations.md):
+"""Retention, as settings with defaults (smartcity_base/settings.py, docs/operations.md):
 
 - candidate warehouses in warehouse/.build/ older than `SMARTCITY_CANDIDATE_RETENTION_HOURS` (24): a
   publish removes its own candidate and the next build every stale one; this catches the rest;
@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 
 def _old_files(folder: Path, patterns: tuple[str, ...], older_than_s: float) -> list[Path]:

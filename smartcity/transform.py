@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartcity.airflow_env import NO_TELEMETRY
-from smartcity.settings import DBT_PROJECT_DIR, Settings, get_settings
+from smartcity_base.settings import DBT_PROJECT_DIR, Settings, get_settings
 
 
 class TransformFailed(RuntimeError):

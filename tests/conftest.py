@@ -31,7 +31,7 @@ def postgres_reachable(host: str = "127.0.0.1", port: int = 5432) -> bool:
 @pytest.fixture
 def project_paths(tmp_path, monkeypatch):
     """Point data, warehouse, logs and exports at a fresh temporary folder."""
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     for key, value in relocated(tmp_path).items():
         monkeypatch.setenv(key, value)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from smartcity.settings import Settings, get_settings
+from smartcity_base.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
 REPORT_DIRNAME = "report"

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from smartcity.settings import PROJECT_ROOT
+from smartcity_base.settings import PROJECT_ROOT
 
 STATIC = Path(__file__).parent / "static"
 CACHE = PROJECT_ROOT / ".cache" / "report"

@@ -69,7 +69,8 @@ def event_study(values: list[dict], title: str, t: dict) -> dict:
         {"mark": {"type": "rule", "color": "#999"}, "encoding": {"y": {"datum": 0}}},
         {"mark": {"type": "rule", "strokeDash": [4, 3], "color": "#999"}, "encoding": {"x": {"datum": -0.5}}},
         {"mark": {"type": "errorbar", "ticks": True}, "encoding": {
-            "x": x, "y": {"field": "ci_low", "type": "quantitative", "title": t["effect"]}, "y2": {"field": "ci_high"}}},
+            "x": x, "y": {"field": "ci_low", "type": "quantitative", "title": t["effect"]},
+            "y2": {"field": "ci_high"}}},
         {"mark": {"type": "point", "filled": True, "size": 50}, "encoding": {
             "x": x, "y": {"field": "estimate", "type": "quantitative"},
             "color": {"field": "period", "type": "nominal", "title": None,
@@ -86,7 +87,8 @@ def estimates_by_cohort(values: list[dict], title: str, t: dict) -> dict:
     return _base(values, title, height=24 * max(len(values), 1), layer=[
         {"mark": {"type": "rule", "color": "#999"}, "encoding": {"x": {"datum": 0}}},
         {"mark": {"type": "errorbar", "ticks": True}, "encoding": {
-            "y": y, "x": {"field": "ci_low", "type": "quantitative", "title": t["effect"]}, "x2": {"field": "ci_high"}}},
+            "y": y, "x": {"field": "ci_low", "type": "quantitative", "title": t["effect"]},
+            "x2": {"field": "ci_high"}}},
         {"mark": {"type": "point", "filled": True, "size": 50, "color": "#c0392b"},
          "encoding": {"y": y, "x": {"field": "estimate", "type": "quantitative"}}},
     ])

@@ -88,7 +88,8 @@ def load(path: Path, version: dict) -> ReportData:
             regions=table("dim_region", "select * from marts.dim_region order by region_code"),
             index=table("fct_smart_city_index", "select * from marts.fct_smart_city_index order by region_code, year"),
             dimensions=table("fct_dimension_score"),
-            evaluation=table("fct_evaluation_score", "select * from marts.fct_evaluation_score order by region_code, year"),
+            evaluation=table("fct_evaluation_score",
+                             "select * from marts.fct_evaluation_score order by region_code, year"),
             weights=table("dim_evaluation_weight"),
             programs=table("fct_program_progress", "select * from marts.fct_program_progress "
                                                    "order by region_code, item_type, item_name"),

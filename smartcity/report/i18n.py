@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (sentences of the report read better unbroken)
 """The report's words in Bahasa Indonesia (the default: what the ministry reads) and English."""
 from __future__ import annotations
 

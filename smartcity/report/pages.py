@@ -124,7 +124,8 @@ def impact(data: ReportData, t: dict) -> dict:
                    "period": t["after_joining"] if r["relative_year"] >= 0 else t["before_joining"]}
                   for r in rows if r.get("row_type") == "event_study" and r.get("relative_year") is not None
                   and _estimate(r) is not None and _ci(r, "low") is not None and _ci(r, "high") is not None]
-        chart = c.add(charts.event_study(sorted(points, key=lambda p: p["relative_year"]), title, t)) if points else None
+        points.sort(key=lambda p: p["relative_year"])
+        chart = c.add(charts.event_study(points, title, t)) if points else None
         table = [{"cohort": r.get("cohort"), "type": r.get("row_type"), "estimate": _estimate(r),
                   "ci_low": _ci(r, "low"), "ci_high": _ci(r, "high"), "q_value": r.get("q_value"),
                   "significant": r.get("is_significant"), "pre_trend_p": r.get("pre_trend_p_value"),
@@ -168,8 +169,9 @@ def quality(data: ReportData, t: dict) -> dict:
             by_source[r["source"]].append(float(r["coverage_ratio"]))
         if r["year"] == latest and r.get("is_stale"):
             stale[r["source"]] += 1
-        if r.get("last_extracted_at") and (r["source"] not in extracted or r["last_extracted_at"] > extracted[r["source"]]):
-            extracted[r["source"]] = r["last_extracted_at"]
+        seen = r.get("last_extracted_at")
+        if seen and (r["source"] not in extracted or seen > extracted[r["source"]]):
+            extracted[r["source"]] = seen
     sources = [{"source": s, "coverage": sum(v) / len(v), "stale": stale.get(s, 0), "extracted": extracted.get(s)}
                for s, v in sorted(by_source.items())]
     n_regions = len(data.regions) or 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smartcity.publish import publish
-from smartcity.settings import PROJECT_ROOT
+from smartcity_base.settings import PROJECT_ROOT
 
 CLI = PROJECT_ROOT / ".tools" / "duckdb-cli" / "bin" / "duckdb"
 README_QUERY = "select * from marts.fct_smart_city_index limit 10;"

@@ -18,7 +18,7 @@ import pytest
 
 from smartcity.publish import publish, rollback
 from smartcity.report import build_report, publish_report
-from smartcity.settings import PROJECT_ROOT, Settings
+from smartcity_base.settings import PROJECT_ROOT, Settings
 
 MUSI_RAWAS = "16.05"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

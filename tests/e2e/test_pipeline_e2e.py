@@ -44,7 +44,7 @@ def pipeline_run(tmp_path_factory):
     from simulator.server import run_in_thread
     from simulator.spreadsheets import write_drops
 
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("e2e")
     mp = pytest.MonkeyPatch()
@@ -165,7 +165,8 @@ def test_the_report_task_wrote_the_published_versions_report(pipeline_run):
     try:
         rank, = con.execute("""select indicator_rank_national from marts.fct_smart_city_index
                                where region_code = '16.05' order by year desc limit 1""").fetchone()
-        n_programs, = con.execute("select count(*) from marts.fct_program_progress where region_code = '16.05'").fetchone()
+        n_programs, = con.execute("select count(*) from marts.fct_program_progress "
+                                  "where region_code = '16.05'").fetchone()
     finally:
         con.close()
     assert re.search(rf'data-k="indicator_rank_national" data-v="{rank}"', html)

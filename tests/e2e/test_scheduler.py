@@ -18,7 +18,7 @@ import pytest
 
 from smartcity.airflow_env import airflow_env
 from smartcity.runner import PIPELINE_DAGS, POOLS_FILE
-from smartcity.settings import relocated
+from smartcity_base.settings import relocated
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from expectations import runner
-from smartcity import reference
+from smartcity_base import reference
 
 from extractors.bps import OBSERVATION_SCHEMA
 from extractors.landing import META_FIELDS

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from smartcity.airflow_env import airflow_env
-from smartcity.settings import PROJECT_ROOT, relocated
+from smartcity_base.settings import PROJECT_ROOT, relocated
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 

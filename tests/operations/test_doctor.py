@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from smartcity import doctor
-from smartcity.settings import PROJECT_ROOT
+from smartcity_base.settings import PROJECT_ROOT
 
 
 def demo_connections() -> dict[str, str]:
@@ -23,7 +23,7 @@ def demo_connections() -> dict[str, str]:
 def run_doctor(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     import os
 
-    from smartcity.settings import relocated
+    from smartcity_base.settings import relocated
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
     return subprocess.run([sys.executable, "-m", "smartcity.cli", "doctor"], capture_output=True, text=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from smartcity import reference
+from smartcity_base import reference
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 

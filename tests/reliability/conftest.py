@@ -45,7 +45,7 @@ def baseline(tmp_path_factory, sim):
     from simulator.drops import write_drops
 
     from smartcity.publish import marts_fingerprint
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("baseline")
     mp = pytest.MonkeyPatch()
@@ -67,7 +67,7 @@ def baseline(tmp_path_factory, sim):
 @pytest.fixture
 def clone(baseline, tmp_path, monkeypatch):
     """A private copy of the baseline's landing zone and served warehouse; the environment points at it."""
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path / "run"
     clone_root(baseline.root, root)

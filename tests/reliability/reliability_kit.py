@@ -151,7 +151,7 @@ def transform_and_publish(run_id: str) -> dict:
 
 # --- child processes -----------------------------------------------------------------------------------
 def child_env(root: Path, extra: dict | None = None) -> dict[str, str]:
-    from smartcity.settings import relocated
+    from smartcity_base.settings import relocated
 
     env = {**os.environ, **relocated(root), "SMARTCITY_GX_REGION_COVERAGE": "warning",
            "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)}

@@ -22,7 +22,7 @@ def airflow_run(tmp_path_factory):
     from simulator.server import run_in_thread
 
     from smartcity.airflow_env import airflow_env
-    from smartcity.settings import relocated
+    from smartcity_base.settings import relocated
 
     root = tmp_path_factory.mktemp("airflow_run")
     write_drops(root / "data" / "drop", seed=SEED, scale=SCALE, bad_rows_fraction=0.05)

@@ -77,7 +77,7 @@ def raw_gate(baseline, tmp_path_factory):
     from expectations.runner import QualityGateFailed
 
     from smartcity import pipeline
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("raw_corpus")
     clone_root(baseline.root, root)
@@ -145,7 +145,7 @@ def mart_gate(baseline, tmp_path_factory):
     from expectations.runner import QualityGateFailed
 
     from smartcity import pipeline
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("mart_corpus")
     clone_root(baseline.root, root)

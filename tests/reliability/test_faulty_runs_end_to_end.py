@@ -67,7 +67,8 @@ def test_monev_decimal_comma_amounts_reach_the_marts(sim, clone, baseline):
     import duckdb
 
     landed = duckdb.connect().execute(
-        "select count(*) filter (where cast(budget_idr as varchar) like '%,%') from read_parquet(?, union_by_name=true)",
+        "select count(*) filter (where cast(budget_idr as varchar) like '%,%') "
+        "from read_parquet(?, union_by_name=true)",
         [[str(p) for p in clone.raw_dir.glob("regency/programs/system=monev/**/*.parquet")]]).fetchone()[0]
     assert landed > 0, "the amounts landed as Indonesian text (the fault took effect)"
     candidate = pipeline.build_candidate("comma")["candidate"]

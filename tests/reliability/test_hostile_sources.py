@@ -293,7 +293,7 @@ def test_nul_in_source_text_still_publishes_to_postgres(baseline, tmp_path_facto
 
     from smartcity import pipeline
     from smartcity.postgres import publish_marts_to_postgres
-    from smartcity.settings import relocated
+    from smartcity_base.settings import relocated
 
     root = tmp_path_factory.mktemp("nul_corpus")
     clone_root(baseline.root, root)

@@ -48,7 +48,7 @@ def killed_extraction(baseline, tmp_path_factory):
 
     from reliability_kit import SCALE, SEED, clone_root
     from smartcity import pipeline
-    from smartcity.settings import get_settings, relocated
+    from smartcity_base.settings import get_settings, relocated
 
     root = tmp_path_factory.mktemp("killed_extraction")
     clone_root(baseline.root, root)

@@ -8,7 +8,7 @@ import pytest
 
 from simulator.bps import variables
 from simulator.world import YEARS
-from smartcity import reference
+from smartcity_base import reference
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 

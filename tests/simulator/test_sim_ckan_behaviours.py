@@ -130,7 +130,8 @@ def test_datastore_filters_q_sort_fields_total(jatim, table):
     name = records[0]["Kabupaten/Kota"]
     one = jatim.action.datastore_search(resource_id=rid, filters={"Kabupaten/Kota": name})
     assert [r["Kabupaten/Kota"] for r in one["records"]] == [name] and one["total"] == 1
-    two = jatim.action.datastore_search(resource_id=rid, filters={"Kabupaten/Kota": [name, records[1]["Kabupaten/Kota"]]})
+    pair = [name, records[1]["Kabupaten/Kota"]]
+    two = jatim.action.datastore_search(resource_id=rid, filters={"Kabupaten/Kota": pair})
     assert two["total"] == 2
     word = name.split()[-1]
     found = jatim.action.datastore_search(resource_id=rid, q=word)
@@ -154,4 +155,4 @@ def test_datastore_search_sql(jatim, table):
     with pytest.raises(ckanapi.ValidationError):
         jatim.action.datastore_search_sql(sql=f'DELETE FROM "{rid}"')
     with pytest.raises(ckanapi.ValidationError):
-        jatim.action.datastore_search_sql(sql=f'SELECT 1; SELECT 2')
+        jatim.action.datastore_search_sql(sql='SELECT 1; SELECT 2')

@@ -11,7 +11,7 @@ import pytest
 
 from simulator import world as W
 from simulator.indicators import EFFECTS, NO_EFFECT, TREND_SELECTED
-from smartcity import reference
+from smartcity_base import reference
 from smartcity.impact import load_t_table, render_sql
 
 SEEDS = (0, 1, 2)

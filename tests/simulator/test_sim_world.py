@@ -6,7 +6,7 @@ import pytest
 
 from simulator import world as W
 from simulator.indicators import EFFECTS, SPECS
-from smartcity import reference
+from smartcity_base import reference
 
 
 def did(world, code, planted=None):

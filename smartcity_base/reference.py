@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import cache
 
-from smartcity.settings import REFERENCE_DIR
+from smartcity_base.settings import REFERENCE_DIR
 
 
 @cache
