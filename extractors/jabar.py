@@ -1,0 +1,157 @@
+"""Open Data Jabar (data.jabarprov.go.id): its own API, not CKAN. Lands the same package shape as the
+CKAN adapter (`ckan/packages/portal=P/batch=full/`), so staging and marts need not know the platform,
+and its CSV downloads (long format, one indicator per file) as tidy values.
+
+- `GET <site>/api-backend/dataset/list?search=&sort=["mdate:desc"]&limit=N&skip=K&where=[...]` answers
+  `{"data": [...]}`; paged by `skip` until a page comes back empty or short.
+- `where` is a JSON list: `["dataset_class_id=3", ["regional_id=1", "regional_id=8"]]` (strings ANDed,
+  nested lists ORed); the connection extra `where` overrides the default.
+- Incremental by `mdate`: pages sorted newest first stop at the first dataset not newer than the cursor.
+- Each dataset's `download_url` (or `/api-backend/bigdata/<kode_skpd>/<title>?download=csv`) is a
+  long-format CSV; `extract_values` lands its rows through the long-format parser."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from extractors import ckan, landing
+from extractors.ckan import PACKAGE_SCHEMA, _json_text, _parse_ts, batch_name
+from extractors.connections import get_connection
+from extractors.cursors import future_cursor
+from extractors.errors import ExtractError
+from extractors.http import HttpClient, default_client, origin_of
+from extractors.numbers import DOT_DECIMAL
+from extractors.secrets import get_logger
+
+log = get_logger(__name__)
+
+SOURCE = "ckan"          # the same landing dataset as CKAN portals: one package shape for every platform
+PAGE = 1000
+DEFAULT_WHERE = ["dataset_class_id=3"]
+
+
+class JabarClient:
+    def __init__(self, site_url: str, *, portal: str = "jabar", http: HttpClient | None = None,
+                 where: list | None = None, page: int = PAGE):
+        self.site_url = site_url.rstrip("/")
+        self.portal = portal
+        self.http = http or default_client()
+        self.where = where if where is not None else list(DEFAULT_WHERE)
+        self.page = page
+
+    @classmethod
+    def from_env(cls, portal: str, http: HttpClient | None = None, environ=None) -> "JabarClient":
+        conn = get_connection(f"smartcity_ckan_{portal}", environ)
+        where = conn.extra.get("where")
+        if isinstance(where, str):
+            where = json.loads(where)
+        return cls(conn.base_url, portal=portal.lower(), http=http, where=where,
+                   page=int(conn.extra.get("page", PAGE)))
+
+    def datasets(self, *, since: str | None = None, search: str = "",
+                 trace: list | None = None) -> Iterator[dict]:
+        """Every dataset, newest `mdate` first; with `since`, only those modified after it."""
+        floor = _parse_ts(since) if since else None
+        skip = 0
+        while True:
+            params = {"search": search, "sort": json.dumps(["mdate:desc"]), "limit": self.page, "skip": skip,
+                      "where": json.dumps(self.where)}
+            payload = self.http.get_json(f"{self.site_url}/api-backend/dataset/list", params=params, trace=trace)
+            if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+                raise ExtractError(f"Open Data Jabar {self.portal}: answer without a `data` list "
+                                   f"(keys: {sorted(payload)[:10] if isinstance(payload, dict) else type(payload).__name__})")
+            batch = payload["data"]
+            for item in batch:
+                if floor is not None and item.get("mdate") and _parse_ts(item["mdate"]) <= floor:
+                    return  # sorted newest first: the rest is older than the cursor
+                yield item
+            if len(batch) < self.page:
+                return
+            skip += len(batch)
+
+    def download_url(self, item: dict) -> str:
+        url = item.get("download_url") or f"/api-backend/bigdata/{item.get('kode_skpd')}/{item.get('title')}?download=csv"
+        return url if urlsplit(url).scheme else self.site_url + "/" + url.lstrip("/")
+
+
+def _meta(item: dict) -> dict:
+    return {str(m.get("key")): m.get("value") for m in item.get("metadata") or [] if isinstance(m, dict)}
+
+
+def package_row(portal: str, item: dict, client: JabarClient) -> dict:
+    """An Open Data Jabar dataset in the CKAN package shape: `nama_skpd` is the organisation, `cdate`
+    and `mdate` the portal's dates, the `metadata` pairs the extras, the CSV download the one resource."""
+    if item.get("id") is None or not item.get("mdate"):
+        raise ExtractError(f"Open Data Jabar {portal}: dataset without id/mdate (schema drift?); "
+                           f"keys: {sorted(item)[:15]}")
+    first, last, years_from = ckan.data_years({"title": item.get("name"), "extras": [
+        {"key": k, "value": v} for k, v in _meta(item).items()]})
+    resource = {"id": f"{item['id']}-csv", "name": item.get("title"), "format": "CSV", "mimetype": "text/csv",
+                "url": client.download_url(item)}
+    return {
+        "portal": portal, "package_id": str(item["id"]), "name": item.get("title"), "title": item.get("name"),
+        "organization_name": item.get("kode_skpd"), "organization_title": item.get("nama_skpd"),
+        "metadata_created": item.get("cdate"), "metadata_modified": item.get("mdate"), "num_resources": 1,
+        "resources_json": _json_text([resource]),
+        "extras_json": _json_text([{"key": k, "value": v} for k, v in _meta(item).items()]
+                                  + [{"key": "regional_id", "value": str(item.get("regional_id"))}]),
+        "tags_json": _json_text([]), "notes": item.get("description"), "license_id": item.get("license"),
+        "state": "active", "data_first_year": first, "data_last_year": last, "data_years_from": years_from,
+    }
+
+
+def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = "auto",
+                   client: JabarClient | None = None) -> dict:
+    """Land the datasets changed since the cursor as `ckan/packages/portal=P/batch=<since>/`."""
+    portal = portal.lower()
+    client = client or JabarClient.from_env(portal)
+    if since == "auto":
+        since = landing.last_cursor(raw_dir, SOURCE, "packages", {"portal": portal})
+        if since and future_cursor(since, f"jabar {portal} stored cursor"):
+            since = None
+    with landing.PartitionWriter(raw_dir, SOURCE, "packages", {"portal": portal, "batch": batch_name(since)},
+                                 run_id, schema=PACKAGE_SCHEMA, cursor=since) as part:
+        newest = since
+        for item in client.datasets(since=since, trace=part.requests):
+            modified = item.get("mdate")
+            if modified and not future_cursor(modified, f"jabar {portal} dataset {item.get('id')}") \
+                    and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
+                newest = modified
+            part.write([package_row(portal, item, client)])
+        part.cursor = newest
+        part.extra.update(since=since, platform="jabar", where=client.where)
+    log.info("jabar %s: %d datasets changed since %s", portal, part.row_count, since or "the start")
+    return {**landing.summary(part.manifest), "since": since}
+
+
+def download_csvs(portal: str, dest_dir, *, client: JabarClient | None = None,
+                  max_bytes: int = 64 * 1024 * 1024) -> list[Path]:
+    """Every dataset's CSV into `dest_dir` (the portal's own origin only)."""
+    client = client or JabarClient.from_env(portal)
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    allowed = {"%s://%s:%s" % origin_of(client.site_url)}
+    out = []
+    for item in client.datasets():
+        dest = landing.contained(dest_dir, landing.safe_filename(f"{item.get('title') or item['id']}.csv"))
+        try:
+            client.http.download(client.download_url(item), dest, max_bytes=max_bytes, allowed_hosts=allowed)
+        except ExtractError as exc:
+            log.warning("jabar %s dataset %s: %s", portal, item.get("id"), exc)
+            continue
+        out.append(dest)
+    return out
+
+
+def extract_values(raw_dir, quarantine_dir, portal: str, run_id: str, *, client: JabarClient | None = None,
+                   download_dir=None) -> list[dict]:
+    """Download every dataset's long-format CSV and land its rows (`spreadsheet/<portal>/file=<name>/`,
+    bad rows in quarantine). Machine-written: the declared number format is a decimal point."""
+    from extractors import spreadsheet
+
+    download_dir = Path(download_dir or Path(raw_dir).parent / "downloads" / portal)
+    return [spreadsheet.extract_file(path, raw_dir, quarantine_dir, run_id, dataset=portal,
+                                     declared_locale=DOT_DECIMAL)
+            for path in download_csvs(portal, download_dir, client=client)]
