@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractors import landing
-from extractors.errors import FirewallBlockedError, TransportError, UpstreamHTTPError
+from extractors.errors import FirewallBlockedError, TransportError
 from extractors.secrets import get_logger
 
 log = get_logger(__name__)
@@ -31,8 +31,8 @@ STATUS_SCHEMA = pa.schema([
     ("checked_on", pa.string()), ("last_reached_on", pa.string()),
 ])
 _CHALLENGE = re.compile(rb"<script|enable javascript|just a moment|challenge", re.IGNORECASE)
-_GONE = re.compile(r"refused|resolve|name or service|nodename|no route|unreachable|HTTP 404|HTTP 410",
-                   re.IGNORECASE)
+# a server that does not answer at all; an HTTP 404 may be a mistyped connection URL, so it stays an error
+_GONE = re.compile(r"refused|resolve|name or service|nodename|no route|unreachable", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,8 @@ def record_status(raw_dir, portal: str, platform: str, state: str, reason: str |
 
 def classify_failure(exc: Exception, http=None, site_url: str | None = None) -> tuple[str, str] | None:
     """('blocked' | 'gone', reason) for a failure that is the portal's state rather than a fault of this
-    run: a 403 page carrying a JavaScript challenge, a refused connection or an unknown host, an API
-    that answers 404. None for anything else (a plain firewall page, a 5xx burst, a timeout)."""
+    run: a 403 page carrying a JavaScript challenge, a refused connection or an unknown host. None for
+    anything else (a plain firewall page, a 404, a 5xx burst, a timeout): those fail the run as before."""
     if isinstance(exc, FirewallBlockedError) and http is not None and site_url:
         try:
             body = http.get(site_url).content[:65536]
@@ -120,7 +120,7 @@ def classify_failure(exc: Exception, http=None, site_url: str | None = None) -> 
         if _CHALLENGE.search(body):
             return "blocked", f"answers non-browser clients with a JavaScript challenge (HTTP 403): {exc}"
         return None
-    if isinstance(exc, (TransportError, UpstreamHTTPError)) and _GONE.search(str(exc)):
+    if isinstance(exc, TransportError) and _GONE.search(str(exc)):
         return "gone", f"no longer answers: {exc}"
     return None
 
