@@ -49,6 +49,9 @@ def detect(rows: list[list]) -> LongLayout | None:
     if r is None:
         return None
     keys = [_key(v) for v in rows[r]]
+    named = [k for k in keys if k]
+    if len(named) != len(set(named)) or any(parse_year(v) for v in rows[r]):
+        return None  # a merged (repeated) or year-column header: a wide table
     find = lambda test: next((c for c, k in enumerate(keys) if test(k)), None)  # noqa: E731
     year = find(lambda k: k in _YEAR)
     code = find(lambda k: bool(_REGION_CODE.match(k)))

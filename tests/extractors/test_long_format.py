@@ -50,3 +50,11 @@ def test_codes_read_as_kemendagri_or_bps_with_the_province_as_context():
     assert long_format.resolve_code("3201", "32").code == "32.01"
     assert long_format.resolve_code("32.01").code == "32.01"
     assert long_format.resolve_code("3201", "35").code is None  # not in the row's province
+
+
+def test_a_wide_table_with_a_merged_tahun_header_is_not_taken_for_long_format():
+    rows = [["No", "Kabupaten/Kota", "Tahun (%)", "Tahun (%)"], [None, None, "2023", "2024"],
+            ["1", "Kota Kediri", "1,5", "2,5"]]
+    assert long_format.detect(rows) is None
+    assert long_format.detect([["id", "nama_kabupaten_kota", "nilai", "satuan", "tahun"],
+                               ["1", "KOTA KEDIRI", "1.5", "PERSEN", "2023"]]) is not None

@@ -72,7 +72,7 @@ extractions as (
     where region_code is not null
     group by region_code
     union all
-    select region_code, 'ckan', max(extracted_at), max(cast(extract(year from created_at) as integer))
+    select region_code, 'ckan', max(extracted_at), max(published_year)  -- dated by the data when migrated
     from {{ ref('int_ckan__packages_resolved') }}
     where region_code is not null
     group by region_code
