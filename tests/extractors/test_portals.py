@@ -100,3 +100,21 @@ def test_a_portal_that_no_longer_answers_is_recorded_gone(tmp_path, monkeypatch,
     monkeypatch.setattr(portals, "registry", lambda path=None: {})
     summary = portals.extract(tmp_path, "oldportal", "run-1", http=http)
     assert summary["state"] == "gone"
+
+
+def test_a_resource_declared_csv_that_is_a_png_is_flagged_not_parsable(tmp_path, env):
+    from extractors import ckan
+
+    client = ckan.CkanClient.from_env("muaraenim")
+    akip = next(p for p in client.package_search() if "akip" in p["name"])
+    got = client.download_resource(akip["resources"][0], tmp_path)
+    assert got["declared_format"] == "csv" and got["kind"] == "png"
+    assert got["declared_mismatch"] and got["parsable"] is False
+
+
+def test_migrated_muaraenim_packages_keep_the_years_their_data_cover(tmp_path, env):
+    portals.extract(tmp_path, "muaraenim", "run-1")
+    rows = {r["name"]: r for r in pq.read_table(tmp_path / "ckan/packages/portal=muaraenim/batch=full").to_pylist()}
+    akip = rows["hasil-evaluasi-akuntabilitas-kinerja-intansi-pemerintah-akip"]
+    assert akip["metadata_created"].startswith("2026-")                # the portal's migration day
+    assert (akip["data_first_year"], akip["data_last_year"], akip["data_years_from"]) == (2022, 2024, "extras")
