@@ -111,10 +111,18 @@ def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = "au
         since = landing.last_cursor(raw_dir, SOURCE, "packages", {"portal": portal})
         if since and future_cursor(since, f"jabar {portal} stored cursor"):
             since = None
+    trace: list = []
+    items = list(client.datasets(since=since, trace=trace))  # one small catalogue page or a few
+    if since and not items:
+        # nothing changed since the cursor: no new (empty) batch partition, the landing zone stays as it was
+        log.info("jabar %s: nothing changed since %s", portal, since)
+        return {"source": SOURCE, "dataset": "packages", "partition": f"portal={portal}/batch={batch_name(since)}",
+                "row_count": 0, "status": "unchanged", "since": since}
     with landing.PartitionWriter(raw_dir, SOURCE, "packages", {"portal": portal, "batch": batch_name(since)},
                                  run_id, schema=PACKAGE_SCHEMA, cursor=since) as part:
+        part.requests.extend(trace)
         newest = since
-        for item in client.datasets(since=since, trace=part.requests):
+        for item in items:
             modified = item.get("mdate")
             if modified and not future_cursor(modified, f"jabar {portal} dataset {item.get('id')}") \
                     and (newest is None or _parse_ts(modified) > _parse_ts(newest)):
