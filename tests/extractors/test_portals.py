@@ -118,3 +118,16 @@ def test_migrated_muaraenim_packages_keep_the_years_their_data_cover(tmp_path, e
     akip = rows["hasil-evaluasi-akuntabilitas-kinerja-intansi-pemerintah-akip"]
     assert akip["metadata_created"].startswith("2026-")                # the portal's migration day
     assert (akip["data_first_year"], akip["data_last_year"], akip["data_years_from"]) == (2022, 2024, "extras")
+
+
+def test_the_pipeline_stage_dispatches_by_platform_and_records_states(tmp_path, env, monkeypatch):
+    from smartcity import pipeline
+
+    monkeypatch.setenv("SMARTCITY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SMARTCITY_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.delenv("SMARTCITY_CKAN_PORTALS", raising=False)
+    assert {"jabar", "jatimweb"} <= set(pipeline.ckan_portals())
+    landed = pipeline.extract_ckan_portal("jabar", "run-1")
+    assert landed["platform"] == "jabar" and landed["state"] == "active" and landed["rows"] > 0
+    blocked = pipeline.extract_ckan_portal("jatimweb", "run-1")  # no exception: a recorded state
+    assert blocked["state"] == "blocked" and blocked["rows"] == 0
