@@ -145,9 +145,15 @@ def download_csvs(portal: str, dest_dir, *, client: JabarClient | None = None,
     for item in client.datasets():
         dest = landing.contained(dest_dir, landing.safe_filename(f"{item.get('title') or item['id']}.csv"))
         try:
-            client.http.download(client.download_url(item), dest, max_bytes=max_bytes, allowed_hosts=allowed)
+            got = client.http.download(client.download_url(item), dest, max_bytes=max_bytes,
+                                       allowed_hosts=allowed).to_dict()
         except ExtractError as exc:
             log.warning("jabar %s dataset %s: %s", portal, item.get("id"), exc)
+            continue
+        if got.get("sniffed") not in ("csv", "text"):  # a "CSV" that is an image or an HTML page: flagged
+            log.warning("jabar %s dataset %s: declared CSV but the bytes are %s; not parsed", portal,
+                        item.get("id"), got.get("sniffed"))
+            dest.unlink(missing_ok=True)
             continue
         out.append(dest)
     return out

@@ -131,3 +131,14 @@ def test_the_pipeline_stage_dispatches_by_platform_and_records_states(tmp_path, 
     assert landed["platform"] == "jabar" and landed["state"] == "active" and landed["rows"] > 0
     blocked = pipeline.extract_ckan_portal("jatimweb", "run-1")  # no exception: a recorded state
     assert blocked["state"] == "blocked" and blocked["rows"] == 0
+
+
+def test_jabar_pages_by_limit_and_skip_until_a_short_page(env):
+    base = env.connections["AIRFLOW_CONN_SMARTCITY_CKAN_JABAR"]
+    everything = [d["id"] for d in jabar.JabarClient(base).datasets()]
+    trace: list = []
+    paged = [d["id"] for d in jabar.JabarClient(base, page=4).datasets(trace=trace)]
+    assert paged == everything and len(everything) > 8
+    assert len(trace) == len(everything) // 4 + 1 and all("skip=" in url for url in trace)
+    bogor = list(jabar.JabarClient(base, where=["dataset_class_id=3", ["regional_id=8"]]).datasets())
+    assert bogor and {d["regional_id"] for d in bogor} == {8}
