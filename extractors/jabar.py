@@ -103,8 +103,9 @@ def package_row(portal: str, item: dict, client: JabarClient) -> dict:
 
 
 def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = "auto",
-                   client: JabarClient | None = None) -> dict:
-    """Land the datasets changed since the cursor as `ckan/packages/portal=P/batch=<since>/`."""
+                   client: JabarClient | None = None, quarantine_dir=None) -> dict:
+    """Land the datasets changed since the cursor as `ckan/packages/portal=P/batch=<since>/`; with
+    `quarantine_dir`, also the long-format CSVs of those datasets (`extract_values`)."""
     portal = portal.lower()
     client = client or JabarClient.from_env(portal)
     if since == "auto":
@@ -131,18 +132,23 @@ def extract_portal(raw_dir, portal: str, run_id: str, *, since: str | None = "au
         part.cursor = newest
         part.extra.update(since=since, platform="jabar", where=client.where)
     log.info("jabar %s: %d datasets changed since %s", portal, part.row_count, since or "the start")
-    return {**landing.summary(part.manifest), "since": since}
+    summary = {**landing.summary(part.manifest), "since": since}
+    if quarantine_dir is not None:
+        values = extract_values(raw_dir, quarantine_dir, portal, run_id, client=client, items=items)
+        summary["value_rows"] = sum(v.get("row_count") or 0 for v in values)
+        summary["value_files"] = len(values)
+    return summary
 
 
-def download_csvs(portal: str, dest_dir, *, client: JabarClient | None = None,
+def download_csvs(portal: str, dest_dir, *, client: JabarClient | None = None, items: list[dict] | None = None,
                   max_bytes: int = 64 * 1024 * 1024) -> list[Path]:
-    """Every dataset's CSV into `dest_dir` (the portal's own origin only)."""
+    """The CSV of every dataset (or of `items`) into `dest_dir` (the portal's own origin only)."""
     client = client or JabarClient.from_env(portal)
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     allowed = {"%s://%s:%s" % origin_of(client.site_url)}
     out = []
-    for item in client.datasets():
+    for item in (items if items is not None else client.datasets()):
         dest = landing.contained(dest_dir, landing.safe_filename(f"{item.get('title') or item['id']}.csv"))
         try:
             got = client.http.download(client.download_url(item), dest, max_bytes=max_bytes,
@@ -160,12 +166,19 @@ def download_csvs(portal: str, dest_dir, *, client: JabarClient | None = None,
 
 
 def extract_values(raw_dir, quarantine_dir, portal: str, run_id: str, *, client: JabarClient | None = None,
-                   download_dir=None) -> list[dict]:
-    """Download every dataset's long-format CSV and land its rows (`spreadsheet/<portal>/file=<name>/`,
-    bad rows in quarantine). Machine-written: the declared number format is a decimal point."""
+                   download_dir=None, items: list[dict] | None = None) -> list[dict]:
+    """Download every dataset's (or `items`') long-format CSV and land its rows
+    (`spreadsheet/<portal>/file=<name>/`, bad rows in quarantine). Machine-written: the declared number
+    format is a decimal point. A file that cannot be read is reported (status "failed"), the others land."""
     from extractors import spreadsheet
 
     download_dir = Path(download_dir or Path(raw_dir).parent / "downloads" / portal)
-    return [spreadsheet.extract_file(path, raw_dir, quarantine_dir, run_id, dataset=portal,
-                                     declared_locale=DOT_DECIMAL)
-            for path in download_csvs(portal, download_dir, client=client)]
+    out = []
+    for path in download_csvs(portal, download_dir, client=client, items=items):
+        try:
+            out.append(spreadsheet.extract_file(path, raw_dir, quarantine_dir, run_id, dataset=portal,
+                                                declared_locale=DOT_DECIMAL))
+        except ExtractError as exc:
+            log.warning("jabar %s: %s", portal, exc)
+            out.append({"file": path.name, "status": "failed", "error": str(exc), "row_count": 0})
+    return out

@@ -125,9 +125,11 @@ def classify_failure(exc: Exception, http=None, site_url: str | None = None) -> 
     return None
 
 
-def extract(raw_dir, portal: str, run_id: str, *, since="auto", environ=None, http=None) -> dict:
+def extract(raw_dir, portal: str, run_id: str, *, since="auto", environ=None, http=None,
+            quarantine_dir=None) -> dict:
     """One portal through its platform's adapter, or its recorded state. Returns a summary with
-    `state`, `platform` and `row_count`."""
+    `state`, `platform` and `row_count`. `quarantine_dir`: platforms whose datasets are files of values
+    (jabar) also land those values (`spreadsheet/<portal>/`)."""
     portal = portal.lower()
     found = entry(portal, environ=environ)
     if found.platform not in PLATFORMS:
@@ -143,7 +145,8 @@ def extract(raw_dir, portal: str, run_id: str, *, since="auto", environ=None, ht
     if found.platform == "jabar":
         from extractors import jabar
         client = jabar.JabarClient.from_env(portal, http=http, environ=environ)
-        run = lambda: jabar.extract_portal(raw_dir, portal, run_id, since=since, client=client)  # noqa: E731
+        run = lambda: jabar.extract_portal(raw_dir, portal, run_id, since=since, client=client,  # noqa: E731
+                                           quarantine_dir=quarantine_dir)
         http, site = client.http, client.site_url
     else:
         from extractors import ckan

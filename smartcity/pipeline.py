@@ -214,13 +214,15 @@ def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = No
     from extractors import portals
 
     settings = settings or get_settings()
-    summary = portals.extract(settings.raw_dir, portal, run_id, since=None if full_refresh else "auto")
+    summary = portals.extract(settings.raw_dir, portal, run_id, since=None if full_refresh else "auto",
+                              quarantine_dir=settings.quarantine_dir)
     if summary.get("state", "active") != "active":
         report("extract", f"{summary['platform']} {portal}: {summary['state']} (last reached "
                           f"{summary.get('last_reached_on') or 'never'}), recorded", source="ckan", rows=0)
     else:
+        values = f", {summary['value_rows']:,} values" if summary.get("value_rows") else ""
         report("extract", f"{summary.get('platform', 'ckan')} {portal}: {summary['row_count']:,} packages changed "
-                          f"since {summary.get('since') or 'the start'}", source="ckan", rows=summary["row_count"])
+                          f"since {summary.get('since') or 'the start'}{values}", source="ckan", rows=summary["row_count"])
     return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since"),
             "platform": summary.get("platform", "ckan"), "state": summary.get("state", "active")}
 

@@ -129,6 +129,11 @@ def test_the_pipeline_stage_dispatches_by_platform_and_records_states(tmp_path, 
     assert {"jabar", "jatimweb"} <= set(pipeline.ckan_portals())
     landed = pipeline.extract_ckan_portal("jabar", "run-1")
     assert landed["platform"] == "jabar" and landed["state"] == "active" and landed["rows"] > 0
+    values = list((tmp_path / "data/raw/spreadsheet/jabar").glob("file=*/data.parquet"))
+    assert len(values) == landed["rows"]  # each changed dataset's long-format CSV landed as values
+    asked = env.sim.requests["jabar"]
+    again = pipeline.extract_ckan_portal("jabar", "run-2")  # nothing changed: nothing downloaded again
+    assert again["rows"] == 0 and env.sim.requests["jabar"] == asked + 1
     blocked = pipeline.extract_ckan_portal("jatimweb", "run-1")  # no exception: a recorded state
     assert blocked["state"] == "blocked" and blocked["rows"] == 0
 
