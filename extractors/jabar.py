@@ -12,6 +12,7 @@ and its CSV downloads (long format, one indicator per file) as tidy values.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -88,15 +89,24 @@ def package_row(portal: str, item: dict, client: JabarClient) -> dict:
                            f"keys: {sorted(item)[:15]}")
     first, last, years_from = ckan.data_years({"title": item.get("name"), "extras": [
         {"key": k, "value": v} for k, v in _meta(item).items()]})
+    # a kab/kota dataset (regional_id other than the province's) is published by an office that names its
+    # region ("BAPPEDA KABUPATEN BOGOR"): the region's slug is the organisation name staging resolves
+    org_name = item.get("kode_skpd")
+    if str(item.get("regional_id")) not in ("", "None", "1"):
+        from extractors.spreadsheet import _official_name, region_in_text
+        region = region_in_text(item.get("nama_skpd"))
+        if region.code:
+            org_name = re.sub(r"[^a-z0-9]+", "-", (_official_name(region.code) or "").lower()).strip("-") or org_name
     resource = {"id": f"{item['id']}-csv", "name": item.get("title"), "format": "CSV", "mimetype": "text/csv",
                 "url": client.download_url(item)}
     return {
         "portal": portal, "package_id": str(item["id"]), "name": item.get("title"), "title": item.get("name"),
-        "organization_name": item.get("kode_skpd"), "organization_title": item.get("nama_skpd"),
+        "organization_name": org_name, "organization_title": item.get("nama_skpd"),
         "metadata_created": item.get("cdate"), "metadata_modified": item.get("mdate"), "num_resources": 1,
         "resources_json": _json_text([resource]),
         "extras_json": _json_text([{"key": k, "value": v} for k, v in _meta(item).items()]
-                                  + [{"key": "regional_id", "value": str(item.get("regional_id"))}]),
+                                  + [{"key": "regional_id", "value": str(item.get("regional_id"))},
+                                     {"key": "kode_skpd", "value": str(item.get("kode_skpd"))}]),
         "tags_json": _json_text([]), "notes": item.get("description"), "license_id": item.get("license"),
         "state": "active", "data_first_year": first, "data_last_year": last, "data_years_from": years_from,
     }

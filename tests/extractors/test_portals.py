@@ -52,6 +52,9 @@ def test_pipeline_lands_the_jabar_portal_in_the_package_shape(tmp_path, env):
     assert set(PACKAGE_SCHEMA.names) <= set(table.column_names)
     rows = table.to_pylist()
     assert all(r["organization_title"] and r["metadata_modified"] and r["num_resources"] == 1 for r in rows)
+    by_office = {r["organization_title"]: r["organization_name"] for r in rows}
+    assert by_office["BAPPEDA KABUPATEN BOGOR"] == "kabupaten-bogor"  # a kab/kota dataset names its region
+    assert by_office["BADAN PERENCANAAN PEMBANGUNAN DAERAH"] == "bappeda"  # a province office stays itself
     extras = json.loads(rows[0]["extras_json"])
     assert {"Dimensi Dataset Awal", "Dimensi Dataset Akhir"} <= {e["key"] for e in extras}
     again = portals.extract(tmp_path, "jabar", "run-2")  # incremental by mdate: nothing new
