@@ -46,7 +46,14 @@ PACKAGE_SCHEMA = pa.schema([
     ("metadata_created", pa.string()), ("metadata_modified", pa.string()), ("num_resources", pa.int32()),
     ("resources_json", pa.string()), ("extras_json", pa.string()), ("tags_json", pa.string()),
     ("notes", pa.string()), ("license_id", pa.string()), ("state", pa.string()),
+    # the years the data cover, from the package itself (extras keys/values, title), kept apart from the
+    # portal's own dates: a migrated portal creates every package on the migration day
+    ("data_first_year", pa.int32()), ("data_last_year", pa.int32()), ("data_years_from", pa.string()),
 ])
+_YEAR_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[-–/]\s*((?:19|20)\d{2}))?(?!\d)")
+_YEAR_KEY = re.compile(r"^\s*(?:tahun\s*)?((?:19|20)\d{2})(?:\s*[-–/]\s*((?:19|20)\d{2}))?\s*$", re.IGNORECASE)
+_YEAR_VALUE_KEYS = re.compile(r"^\s*(tahun|year|periode|dimensi dataset (awal|akhir)|tahun data)\s*$", re.IGNORECASE)
+_PARSABLE_KINDS = {"csv", "text", "xlsx", "xls", "json"}
 
 _ERROR_TYPES = {
     "Not Found Error": CkanNotFound,
@@ -234,13 +241,44 @@ class CkanClient:
         if mismatch:
             log.warning("resource %s: declared %s but the bytes are %s", resource.get("id"),
                         "/".join(mismatch), sniffed)
+        # what the bytes are decides whether a parser may read them: a "CSV" that is a PNG is flagged, not parsed
         return {**result, "resource_id": resource.get("id"), "declared_format": declared_format or None,
                 "declared_mimetype": declared_mime or None, "kind": sniffed,
-                "declared_mismatch": bool(mismatch)}
+                "declared_mismatch": bool(mismatch), "parsable": sniffed in _PARSABLE_KINDS}
 
 
 def _json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
+
+
+def _years(match: re.Match) -> list[int]:
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) else first
+    return list(range(first, last + 1)) if first <= last <= first + 50 else [first]
+
+
+def data_years(pkg: dict) -> tuple[int | None, int | None, str | None]:
+    """(first, last, where from) of the years a package's data cover: extras keyed by a year ('2023',
+    'Tahun 2022', 'Tahun 2019-2024'), extras whose key says year ('tahun', 'Dimensi Dataset Awal'), else
+    the years named in the title. (None, None, None) when the package says nothing."""
+    years: set[int] = set()
+    for extra in pkg.get("extras") or []:
+        if not isinstance(extra, dict):
+            continue
+        key, value = str(extra.get("key") or ""), str(extra.get("value") or "")
+        match = _YEAR_KEY.match(key)
+        if match:
+            years.update(_years(match))
+        elif _YEAR_VALUE_KEYS.match(key):
+            for match in _YEAR_TEXT.finditer(value):
+                years.update(_years(match))
+    if years:
+        return min(years), max(years), "extras"
+    for match in _YEAR_TEXT.finditer(str(pkg.get("title") or "")):
+        years.update(_years(match))
+    if years:
+        return min(years), max(years), "title"
+    return None, None, None
 
 
 def package_row(portal: str, pkg: dict) -> dict:
@@ -265,6 +303,7 @@ def package_row(portal: str, pkg: dict) -> dict:
         "notes": pkg.get("notes"),
         "license_id": pkg.get("license_id"),
         "state": pkg.get("state"),
+        **dict(zip(("data_first_year", "data_last_year", "data_years_from"), data_years(pkg))),
     }
 
 

@@ -378,14 +378,29 @@ def _title_year(text: str) -> int | None:
 
 # --- tidy rows ----------------------------------------------------------------------------------------
 def tidy_sheet(sheet: Sheet, source_file: str, *, indicator_code: str | None = None,
-               file_context: str = "") -> tuple[list[dict], list[dict]]:
-    """(good rows, quarantined rows with a `reason`)."""
+               file_context: str = "", declared_locale: str | None = None,
+               decisions: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """(good rows, quarantined rows with a `reason`). The number-locale decision of the sheet (from its
+    values, units and `declared_locale`) is added to `decisions` under the sheet name."""
+    from extractors import long_format
+
+    long = long_format.detect(sheet.rows)
+    if long is not None:
+        good, bad, decision = long_format.tidy(sheet.rows, long, sheet=sheet.name, source_file=source_file,
+                                               indicator_code=indicator_code, title=file_context,
+                                               declared_locale=declared_locale)
+        if decisions is not None:
+            decisions[sheet.name] = {**decision, "layout": "long", "value_column": long.value_label}
+        return good, bad
     layout = detect_layout(sheet, file_context)
     context = f"{layout.title} {file_context}"
     header_text = " ".join(_text(sheet.rows[r][c]) for r in layout.header_rows
                            for c in range(len(sheet.rows[r])) if c not in layout.columns)
     file_indicator = indicator_code or match_indicator(context) or match_indicator(header_text)
     file_region = region_in_text(context) if layout.region_col is None else None
+    decision = _sheet_locale(sheet, layout, indicator_code or file_indicator, declared_locale)
+    if decisions is not None:
+        decisions[sheet.name] = {**decision.to_dict(), "layout": "wide"}
     good, bad = [], []
     for r in range(layout.header_rows.stop, len(sheet.rows)):
         row = sheet.rows[r]
@@ -411,7 +426,7 @@ def tidy_sheet(sheet: Sheet, source_file: str, *, indicator_code: str | None = N
             if raw is None or _text(raw) == "":
                 continue
             code = column.indicator_code or row_indicator or (None if label else file_indicator)
-            parsed = parse_number(raw)
+            parsed = parse_number(raw, decision.locale)
             record = {**base, "region_name": region_name or _official_name(match.code),
                       "region_code": match.code, "indicator_code": code, "measure": column.measure,
                       "year": column.year, "value": parsed.value, "value_raw": _text(raw),
@@ -420,12 +435,34 @@ def tidy_sheet(sheet: Sheet, source_file: str, *, indicator_code: str | None = N
             reason = (match.reason if not match.code else None) or \
                 (f"unknown indicator {label or layout.title!r}" if not code else None) or \
                 ("no year in the header, title or file name" if not column.year else None) or \
+                (decision.evidence if decision.ambiguous and numbers.value_evidence(raw) else None) or \
                 (f"unparseable value {_text(raw)!r}" if parsed.status == "invalid" else None)
             if reason:
                 bad.append({**record, "reason": reason})
             else:
                 good.append(record)
     return good, bad
+
+
+def _unit_of(code: str | None) -> str | None:
+    return next((r["satuan"] for r in reference.indicators() if r["kode"] == code), None) if code else None
+
+
+def _sheet_locale(sheet: Sheet, layout: Layout, file_indicator: str | None,
+                  declared: str | None) -> numbers.LocaleDecision:
+    """One decimal mark for the sheet's value cells, from all of them (with each cell's unit: the unit
+    column, else the catalogue unit of its indicator)."""
+    values, units = [], []
+    for r in range(layout.header_rows.stop, len(sheet.rows)):
+        row = sheet.rows[r]
+        unit = _text(row[layout.unit_col]) if layout.unit_col is not None and layout.unit_col < len(row) else ""
+        row_code = match_indicator(strip_footnote(_text(row[layout.indicator_col]))) \
+            if layout.indicator_col is not None and layout.indicator_col < len(row) else None
+        for c, column in layout.columns.items():
+            if c < len(row) and row[c] not in (None, ""):
+                values.append(row[c])
+                units.append(unit or _unit_of(column.indicator_code or row_code or file_indicator))
+    return numbers.decide_locale(values, units=units, declared=declared)
 
 
 def _official_name(code: str | None) -> str | None:
@@ -450,29 +487,34 @@ def parser_version() -> str:
     from smartcity_base.settings import REFERENCE_DIR
 
     digest = hashlib.sha256()
-    for source in [Path(__file__), Path(regions.__file__), Path(numbers.__file__),
+    from extractors import long_format
+
+    for source in [Path(__file__), Path(long_format.__file__), Path(regions.__file__), Path(numbers.__file__),
                    Path(reference.__file__), *sorted(REFERENCE_DIR.parent.rglob("*.csv"))]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "indicators",
-                 indicator_code: str | None = None) -> dict:
+                 indicator_code: str | None = None, declared_locale: str | None = None) -> dict:
     """Land one drop file as `spreadsheet/<dataset>/file=<name>/`, its bad rows in quarantine. A file already
     landed from the same bytes by the same parser is not read again (status "skipped")."""
     path = Path(path)
     name = landing.valid_utf8(path.name)  # a name with undecodable bytes cannot go into Parquet or XCom
     query = {"file_sha256": landing.file_sha256(path), "parser": parser_version(), "indicator_code": indicator_code}
+    if declared_locale:
+        query["declared_locale"] = declared_locale
     landed = landing.landed_for(raw_dir, SOURCE, dataset, {"file": name}, query=query)
     if landed is not None:
         quarantine = landing.quarantine_path(quarantine_dir, SOURCE, dataset, name)
         quarantined = pq.read_metadata(quarantine).num_rows if quarantine.exists() else 0
         return {**landing.summary(landed), "status": "skipped", "quarantined": quarantined, "file": name}
-    good, bad = [], []
+    good, bad, decisions = [], [], {}
     for sheet in read_file(path):
         try:
             g, b = tidy_sheet(sheet, name, indicator_code=indicator_code,
-                              file_context=landing.valid_utf8(path.stem))
+                              file_context=landing.valid_utf8(path.stem), declared_locale=declared_locale,
+                              decisions=decisions)
         except SpreadsheetError as exc:
             bad.append({"source_file": name, "sheet": sheet.name, "reason": str(exc)})
             continue
@@ -483,7 +525,7 @@ def extract_file(path, raw_dir, quarantine_dir, run_id: str, *, dataset: str = "
         part.write(good)
         quarantine = landing.write_quarantine(quarantine_dir, SOURCE, dataset, name, bad, run_id)
         part.extra.update(quarantined=len(bad), quarantine_path=quarantine, file_bytes=path.stat().st_size,
-                          reasons=sorted({b["reason"] for b in bad})[:20])
+                          reasons=sorted({b["reason"] for b in bad})[:20], number_locale=decisions)
     return {**landing.summary(part.manifest), "quarantined": len(bad), "file": name}
 
 

@@ -29,6 +29,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 BIG_ROWS = 1_000_000      # the jatim service log: benchmarks page through it and download it
 JATIM_INDICATORS = ("SE03", "SS03", "SE05", "SE04", "SL05", "SN03")
 MUARAENIM_INDICATORS = ("SE03", "SE05", "SS03", "SL01", "SG09", "SG10")
+MUARAENIM_MIGRATED = datetime(2026, 3, 13, 8, 31, 59, 625721)  # metadata_created of the real portal's datasets
 
 
 def _h(*parts) -> int:
@@ -287,7 +288,9 @@ def muaraenim(world: World, served: np.ndarray) -> Portal:
     table = Table(fields, len(labels), row)
     name = "indikator-kinerja-daerah-kabupaten-muara-enim"
     title = "Indikator Kinerja Daerah Kabupaten Muara Enim"
-    when = datetime(2025, 1, 20, 8, 31, 59, 625721)
+    # Migrated: the portal was rebuilt and every dataset re-created on one day in 2026 (as the real portal's
+    # recorded `metadata_created`), holding years the extras name ("2023", "Tahun 2022", "Tahun 2019-2024").
+    when = MUARAENIM_MIGRATED
     res = [_resource("muaraenim", name, 0, f"{title}.csv", "CSV", "text/csv", when, None, datastore=True)]
     portal.tables[res[0]["id"]] = table
     portal.files[res[0]["id"]] = lambda: ("text/csv", table.csv_chunks())
@@ -310,7 +313,8 @@ def muaraenim(world: World, served: np.ndarray) -> Portal:
         portal.tables[r0["id"]] = t
         portal.files[r0["id"]] = lambda t=t: ("text/csv", t.csv_chunks())
         portal.packages.append(_package("muaraenim", orgs["dinkes"], pname, f"{ind['nama_id']} Kabupaten Muara Enim",
-                                        ind["name_en"], when, when + timedelta(days=3), [r0]))
+                                        ind["name_en"], when, when + timedelta(days=3), [r0],
+                                        extras=[(f"Tahun {YEARS[0]}-{YEARS[-1]}", "Kabupaten Muara Enim")]))
     portal.index()
     return portal
 

@@ -15,7 +15,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from simulator import world as world_mod
 from simulator.bps import Bps
+from simulator.challenge import Challenge
 from simulator.ckan import Ckan
+from simulator.jabar import Jabar
 from simulator.faults import Faults
 from simulator.http_util import Response, dumps, json_response
 from simulator.regency import Regency
@@ -61,7 +63,8 @@ class Simulation:
         self.world = world_mod.build(self.seed)
         self.served = self.world.region_indices(self.scale)
         self.bps, self.ckan, self.regency = Bps(self), Ckan(self), Regency(self)
-        self.requests = {"bps": 0, "ckan": 0, "regency": 0, "admin": 0}
+        self.jabar, self.challenge = Jabar(self), Challenge(self)
+        self.requests = {"bps": 0, "ckan": 0, "regency": 0, "admin": 0, "jabar": 0, "challenge": 0}
 
     @cached_property
     def truth(self) -> dict:
@@ -93,7 +96,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded") and body:
             query.update(parse_qsl(body.decode(), keep_blank_values=True))
             body = b""
-        system = {"bps": "bps", "ckan": "ckan", "regency": "regency", "_admin": "admin"}.get(segments[0], "")
+        system = {"bps": "bps", "ckan": "ckan", "regency": "regency", "_admin": "admin", "jabar": "jabar",
+                  "web": "challenge"}.get(segments[0], "")
         req = Req(self.command, system, segments[1:], query, body, dict(self.headers.items()),
                   f"http://{self.headers.get('Host', '%s:%d' % self.server.server_address[:2])}")
         try:
@@ -132,7 +136,8 @@ class Handler(BaseHTTPRequestHandler):
             return Response(200, MAINTENANCE, "text/html; charset=utf-8")
         if "slow" in hit:
             time.sleep(params["slow"]["seconds"])
-        target = {"bps": sim.bps, "ckan": sim.ckan, "regency": sim.regency}[req.system]
+        target = {"bps": sim.bps, "ckan": sim.ckan, "regency": sim.regency, "jabar": sim.jabar,
+                  "challenge": sim.challenge}[req.system]
         resp = target.handle(req)
         if resp.page and resp.page >= 2 and "duplicate_page" in sim.faults.tick(req.system, paged=True):
             req.page_shift = 1
@@ -241,6 +246,9 @@ def connections(sim: Simulation, host: str, port: int) -> dict[str, str]:
     base = f"http://{host}:{port}"
     out = {"AIRFLOW_CONN_SMARTCITY_BPS": f"http://:{sim.bps_key}@{host}:{port}/bps/v1/api"}
     out.update({f"AIRFLOW_CONN_SMARTCITY_CKAN_{p.upper()}": f"{base}/ckan/{p}" for p in PORTALS})
+    # other platforms (the registry seed names each portal's platform) and a portal behind a JS challenge
+    out["AIRFLOW_CONN_SMARTCITY_CKAN_JABAR"] = f"{base}/jabar"
+    out["AIRFLOW_CONN_SMARTCITY_CKAN_JATIMWEB"] = f"{base}/web/jatimweb"
     out["AIRFLOW_CONN_SMARTCITY_REGENCY_MONEV"] = f"http://:{sim.regency_token}@{host}:{port}/regency/monev"
     return out
 

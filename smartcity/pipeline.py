@@ -228,15 +228,22 @@ def ckan_portals(through_airflow: bool = False) -> list[str]:
 
 def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = None,
                         full_refresh: bool = False) -> dict:
-    """One portal, incremental from its cursor (`full_refresh`: every package again)."""
-    from extractors import ckan
+    """One portal through its platform's adapter (registry seed `ckan_portals.csv`), incremental from its
+    cursor (`full_refresh`: every package again). A blocked or gone portal is recorded, not an error."""
+    from extractors import portals
 
     settings = settings or get_settings()
-    summary = (ckan.extract_portal(settings.raw_dir, portal, run_id, since=None) if full_refresh
-               else ckan.extract_portal(settings.raw_dir, portal, run_id))
-    report("extract", f"ckan {portal}: {summary['row_count']:,} packages changed since "
-                      f"{summary.get('since') or 'the start'}", source="ckan", rows=summary["row_count"])
-    return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since")}
+    summary = portals.extract(settings.raw_dir, portal, run_id, since=None if full_refresh else "auto",
+                              quarantine_dir=settings.quarantine_dir)
+    if summary.get("state", "active") != "active":
+        report("extract", f"{summary['platform']} {portal}: {summary['state']} (last reached "
+                          f"{summary.get('last_reached_on') or 'never'}), recorded", source="ckan", rows=0)
+    else:
+        values = f", {summary['value_rows']:,} values" if summary.get("value_rows") else ""
+        report("extract", f"{summary.get('platform', 'ckan')} {portal}: {summary['row_count']:,} packages changed "
+                          f"since {summary.get('since') or 'the start'}{values}", source="ckan", rows=summary["row_count"])
+    return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since"),
+            "platform": summary.get("platform", "ckan"), "state": summary.get("state", "active")}
 
 
 def regency_entities() -> list[dict]:

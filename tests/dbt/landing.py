@@ -313,6 +313,16 @@ def write_landing(raw_dir: Path | str, seed: int = 20240601) -> Truth:
     jt = [pkg("jatim-1", "dinas-kominfo-provinsi-jawa-timur", "Dinas Kominfo Provinsi Jawa Timur",
               "2021-01-01T00:00:00", "2021-01-01T00:00:00", "JATIM")]
     _write(raw_dir, "ckan", "packages", {"portal": "JATIM", "batch": "0"}, _text_table(jt))
+    # a migrated portal: re-created on one day in 2026, the data (extras) covering 2019-2020
+    migrated = [{**pkg(f"me-migrated-{k}", "diskominfo", "Diskominfo", "2026-03-13T08:31:59.625721",
+                       "2026-03-13T08:33:59.625721", "MUARAENIM"),
+                 "data_first_year": "2019", "data_last_year": "2020", "data_years_from": "extras"} for k in range(4)]
+    _write(raw_dir, "ckan", "packages", {"portal": "MUARAENIM", "batch": "20260101T000000Z"}, _text_table(migrated))
+    truth.checks["open_data_muaraenim_migrated"] = {2019: 4, 2020: 0, 2022: 3}
+    # a portal behind a JavaScript challenge, recorded by extractors.portals
+    _write(raw_dir, "ckan", "portal_status", {"portal": "jatimweb"}, _text_table([{
+        "portal": "jatimweb", "platform": "ckan", "state": "blocked", "reason": "JavaScript challenge (HTTP 403)",
+        "checked_on": "2026-12-01", "last_reached_on": None}]))
     # SG06 for Kota Kediri: cumulative packages created by year end (created 2018,2019,2020,2021,2018,2019)
     truth.checks["sg06_kediri"] = {2017: 0, 2018: 2, 2019: 4, 2020: 5, 2021: 6, 2024: 6}
     truth.checks["open_data_muaraenim_2022"] = 3

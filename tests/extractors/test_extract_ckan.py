@@ -68,6 +68,9 @@ def test_real_package_search_answer_lands(tmp_path, replay, client):
     row = rows[0]
     assert row["organization_name"] == "diskominfo" and row["num_resources"] == 1
     assert json.loads(row["resources_json"])[0]["mimetype"] == "image/png"
+    # created on the 2026 migration day, the data cover 2022-2024 (extras "2023", "2024", "Tahun 2022")
+    assert row["metadata_created"].startswith("2026-")
+    assert (row["data_first_year"], row["data_last_year"], row["data_years_from"]) == (2022, 2024, "extras")
 
 
 def test_real_organization_list_answer(replay, client):

@@ -90,7 +90,7 @@ def test_cp1252_csv_by_indicator_with_region_in_title(tmp_path):
 def test_drop_folder_names_datasets_and_reruns_replace(tmp_path):
     drop = tmp_path / "drop" / "opd"
     drop.mkdir(parents=True)
-    table = "Kabupaten/Kota,2023\nKota Kediri,\"1.500\"\n"
+    table = "Kabupaten/Kota,2023\nKota Kediri,\"71,50\"\n"  # an IPM (index 0-100): '1.500' would be 1.5
     (drop / "ipm-SE05.csv").write_text(table, encoding="utf-8")  # the indicator named by the file
     (drop / "lain.csv").write_text(table, encoding="utf-8")      # no indicator anywhere
     for _ in range(2):
@@ -98,7 +98,7 @@ def test_drop_folder_names_datasets_and_reruns_replace(tmp_path):
     by_file = {s["file"]: s for s in out}
     assert by_file["ipm-SE05.csv"]["dataset"] == "opd" and by_file["ipm-SE05.csv"]["row_count"] == 1
     rows = pq.read_table(tmp_path / "raw/spreadsheet/opd/file=ipm-SE05.csv/data.parquet").to_pylist()
-    assert len(rows) == 1 and rows[0]["region_code"] == "35.71" and rows[0]["value"] == 1500
+    assert len(rows) == 1 and rows[0]["region_code"] == "35.71" and rows[0]["value"] == 71.5
     assert rows[0]["indicator_code"] == "SE05"
     assert by_file["lain.csv"]["row_count"] == 0 and by_file["lain.csv"]["quarantined"] == 1
     bad = pq.read_table(tmp_path / "q/spreadsheet/opd/lain.csv.parquet").to_pylist()

@@ -33,9 +33,10 @@ def test_keys_are_random_per_start_and_in_connections():
         assert conn["AIRFLOW_CONN_SMARTCITY_BPS"] == f"http://:{a.bps_key}@127.0.0.1:{a.port}/bps/v1/api"
         assert set(conn) == {"AIRFLOW_CONN_SMARTCITY_BPS", "AIRFLOW_CONN_SMARTCITY_CKAN_NASIONAL",
                              "AIRFLOW_CONN_SMARTCITY_CKAN_JATIM", "AIRFLOW_CONN_SMARTCITY_CKAN_MUARAENIM",
-                             "AIRFLOW_CONN_SMARTCITY_REGENCY_MONEV"}
+                             "AIRFLOW_CONN_SMARTCITY_REGENCY_MONEV", "AIRFLOW_CONN_SMARTCITY_CKAN_JABAR",
+                             "AIRFLOW_CONN_SMARTCITY_CKAN_JATIMWEB"}
         lines = startup_lines(a.sim, "127.0.0.1", a.port)
-        assert sum(line.startswith("export AIRFLOW_CONN_") for line in lines) == 5
+        assert sum(line.startswith("export AIRFLOW_CONN_") for line in lines) == 7
         assert any("/bps/v1/api/" in line for line in lines)
 
 

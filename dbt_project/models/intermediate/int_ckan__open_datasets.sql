@@ -1,5 +1,6 @@
 -- SG06 (open datasets published) derived from the national CKAN catalogue: the cumulative number of
--- packages of the region's organisations created by the end of each year. Regional portals are not
+-- packages of the region's organisations published by the end of each year (published_year: created,
+-- or for a migrated package the years its data cover; int_ckan__packages_resolved). Regional portals are not
 -- counted here (they often mirror the national catalogue); they appear in fct_open_data_activity.
 with packages as (
     select packages.*
@@ -30,6 +31,6 @@ from regions
 cross join ({{ year_spine() }}) as years
 left join packages
     on packages.region_code = regions.region_code
-    and cast(extract(year from packages.created_at) as integer) <= years.year
+    and packages.published_year <= years.year
 where years.year <= cast(extract(year from regions.extracted_at) as integer)
 group by regions.region_code, years.year, regions.manifest_id, regions.extracted_at

@@ -15,6 +15,18 @@ lookup as (
 
 select
     packages.*,
+    -- the publication year: the portal's metadata_created, unless the package was created more than a
+    -- year after the last year its data cover (a migrated or harvested portal re-creates every package
+    -- on one day): then what the data say, the first year they cover
+    case when packages.data_first_year is not null
+              and cast(extract(year from packages.created_at) as integer) > packages.data_last_year + 1
+         then packages.data_first_year
+         else cast(extract(year from packages.created_at) as integer)
+    end as published_year,
+    case when packages.data_first_year is not null
+              and cast(extract(year from packages.created_at) as integer) > packages.data_last_year + 1
+         then 'data_years' else 'metadata_created'
+    end as published_year_basis,
     coalesce(by_title.region_code, by_name.region_code, portals.region_code) as region_code,
     case
         when by_title.region_code is not null then 'organization_title:' || by_title.match_rule

@@ -72,7 +72,7 @@ extractions as (
     where region_code is not null
     group by region_code
     union all
-    select region_code, 'ckan', max(extracted_at), max(cast(extract(year from created_at) as integer))
+    select region_code, 'ckan', max(extracted_at), max(published_year)  -- dated by the data when migrated
     from {{ ref('int_ckan__packages_resolved') }}
     where region_code is not null
     group by region_code
@@ -81,6 +81,21 @@ extractions as (
     from {{ ref('int_regency__records_resolved') }}
     where region_code is not null
     group by region_code
+),
+
+unreachable_portals as (
+    -- portals covering the region (its own, its province's, the national one) that are blocked or gone
+    select
+        regions.region_code,
+        max(case when states.state = 'blocked' then 2 else 1 end) as worst,
+        {{ dbt.listagg("states.portal || ' ' || states.state || ' (last reached ' || coalesce(cast(states.last_reached_on as varchar), 'never') || ')'", "'; '", "order by states.portal") }} as portals_unreachable
+    from {{ ref('stg_reference__regions') }} as regions
+    inner join {{ ref('int_ckan__portal_states') }} as states
+        on states.region_code = regions.region_code
+        or (states.region_code is null and states.province_code = regions.province_code)
+        or (states.region_code is null and states.province_code is null)
+    where states.state in ('blocked', 'gone')
+    group by regions.region_code
 )
 
 select
@@ -100,7 +115,11 @@ select
     coalesce(
         {{ dbt.datediff('cast(extractions.last_extracted_at as date)', 'current_date', 'day') }} > {{ var('stale_after_days') }},
         true
-    ) as is_stale
+    ) as is_stale,
+    cast(case when spine.source = 'ckan' then
+        case unreachable_portals.worst when 2 then 'blocked' when 1 then 'gone' else 'active' end
+    end as varchar) as portal_state,
+    cast(case when spine.source = 'ckan' then unreachable_portals.portals_unreachable end as varchar) as portals_unreachable
 from spine
 left join present
     on present.region_code = spine.region_code
@@ -116,3 +135,5 @@ left join regency_records
 left join extractions
     on extractions.region_code = spine.region_code
     and extractions.source = spine.source
+left join unreachable_portals
+    on unreachable_portals.region_code = spine.region_code

@@ -24,6 +24,9 @@ select
     cast(replace(substr(metadata_modified, 1, 19), 'T', ' ') as timestamp) as modified_at,
     num_resources,
     {{ clean_text('resources_json') }} as resources_json,
+    cast(data_first_year as integer) as data_first_year,
+    cast(data_last_year as integer) as data_last_year,
+    {{ clean_text('data_years_from') }} as data_years_from,
     _manifest_id as manifest_id,
     _extracted_at as extracted_at
 from ranked
