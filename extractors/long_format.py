@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from extractors import numbers, regions
 from extractors.numbers import parse_number, parse_year, strip_footnote
-from smartcity import reference
+from smartcity_base import reference
 
 
 def _key(label) -> str:

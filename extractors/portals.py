@@ -44,7 +44,7 @@ class PortalEntry:
 
 
 def registry_path() -> Path:
-    from smartcity.settings import REFERENCE_DIR
+    from smartcity_base.settings import REFERENCE_DIR
 
     return Path(REFERENCE_DIR).parent / "project" / "ckan_portals.csv"
 
