@@ -303,7 +303,7 @@ def package_row(portal: str, pkg: dict) -> dict:
         "notes": pkg.get("notes"),
         "license_id": pkg.get("license_id"),
         "state": pkg.get("state"),
-        **dict(zip(("data_first_year", "data_last_year", "data_years_from"), data_years(pkg))),
+        **dict(zip(("data_first_year", "data_last_year", "data_years_from"), data_years(pkg), strict=True)),
     }
 
 

@@ -62,7 +62,8 @@ class JabarClient:
             payload = self.http.get_json(f"{self.site_url}/api-backend/dataset/list", params=params, trace=trace)
             if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
                 raise ExtractError(f"Open Data Jabar {self.portal}: answer without a `data` list "
-                                   f"(keys: {sorted(payload)[:10] if isinstance(payload, dict) else type(payload).__name__})")
+                                   "(keys: " + (str(sorted(payload)[:10]) if isinstance(payload, dict)
+                                                else type(payload).__name__) + ")")
             batch = payload["data"]
             for item in batch:
                 if floor is not None and item.get("mdate") and _parse_ts(item["mdate"]) <= floor:
@@ -73,7 +74,8 @@ class JabarClient:
             skip += len(batch)
 
     def download_url(self, item: dict) -> str:
-        url = item.get("download_url") or f"/api-backend/bigdata/{item.get('kode_skpd')}/{item.get('title')}?download=csv"
+        url = (item.get("download_url")
+               or f"/api-backend/bigdata/{item.get('kode_skpd')}/{item.get('title')}?download=csv")
         return url if urlsplit(url).scheme else self.site_url + "/" + url.lstrip("/")
 
 

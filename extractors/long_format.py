@@ -140,7 +140,8 @@ def tidy(rows: list[list], layout: LongLayout, *, sheet: str, source_file: str, 
                   "unit": cell(row, layout.unit_col) or None}
         reason = match.reason if not match.code else None
         reason = reason or (f"unknown indicator {label!r}" if not code else None) \
-            or (f"no year in column {layout.year_col + 1} ({_text(row[layout.year_col]) if layout.year_col < len(row) else ''!r})"
+            or (f"no year in column {layout.year_col + 1} "
+                f"({_text(row[layout.year_col]) if layout.year_col < len(row) else ''!r})"
                 if not year else None) \
             or (decision.evidence if decision.ambiguous and numbers.value_evidence(raw) else None) \
             or (f"unparseable value {text!r}" if parsed.status == "invalid" else None)

@@ -165,7 +165,7 @@ def decide_locale(values, *, unit: str | None = None, units=None, declared: str 
     units = list(units) if units is not None else [unit] * len(values)
     seen: dict[str, str] = {}
     ambiguous: list[tuple[str, str | None]] = []
-    for raw, u in zip(values, units):
+    for raw, u in zip(values, units, strict=False):
         kind = value_evidence(raw)
         if kind == "ambiguous":
             ambiguous.append((_clean(raw), u))

@@ -32,7 +32,8 @@ REGIONAL_IDS = {"32.01": 8, "32.02": 9, "32.03": 10, "32.04": 17, "32.05": 20, "
 DATASETS = (
     ("SE03", "persentase_penduduk_miskin", "PERSEN", 2, "BADAN PUSAT STATISTIK PROVINSI JAWA BARAT", "bps"),
     ("SE05", "indeks_pembangunan_manusia", "INDEKS", 3, "BADAN PERENCANAAN PEMBANGUNAN DAERAH", "bappeda"),
-    ("SS03", "persentase_penduduk_yang_mengakses_internet", "PERSEN", 2, "DINAS KOMUNIKASI DAN INFORMATIKA", "diskominfo"),
+    ("SS03", "persentase_penduduk_yang_mengakses_internet", "PERSEN", 2, "DINAS KOMUNIKASI DAN INFORMATIKA",
+     "diskominfo"),
 )
 
 

@@ -241,7 +241,8 @@ def extract_ckan_portal(portal: str, run_id: str, settings: Settings | None = No
     else:
         values = f", {summary['value_rows']:,} values" if summary.get("value_rows") else ""
         report("extract", f"{summary.get('platform', 'ckan')} {portal}: {summary['row_count']:,} packages changed "
-                          f"since {summary.get('since') or 'the start'}{values}", source="ckan", rows=summary["row_count"])
+                          f"since {summary.get('since') or 'the start'}{values}", source="ckan",
+                          rows=summary["row_count"])
     return {"source": "ckan", "portal": portal, "rows": summary["row_count"], "since": summary.get("since"),
             "platform": summary.get("platform", "ckan"), "state": summary.get("state", "active")}
 

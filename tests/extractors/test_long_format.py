@@ -6,7 +6,8 @@ import pyarrow.parquet as pq
 
 from extractors import long_format, spreadsheet
 
-HEADER = "id,kode_provinsi,nama_provinsi,kode_kabupaten_kota,nama_kabupaten_kota,persentase_penduduk_miskin,satuan,tahun"
+HEADER = ("id,kode_provinsi,nama_provinsi,kode_kabupaten_kota,nama_kabupaten_kota,persentase_penduduk_miskin,"
+          "satuan,tahun")
 
 
 def _land(tmp_path, name, text):

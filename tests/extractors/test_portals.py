@@ -41,7 +41,8 @@ def test_simulator_speaks_the_open_data_jabar_wire_format(env):
         **params, "limit": 100, "where": '["dataset_class_id=3",["regional_id=8"]]'}).json()["data"]
     assert bogor and all(d["regional_id"] == 8 for d in bogor)
     csv_text = requests.get(base + item["download_url"], timeout=10).text
-    assert csv_text.splitlines()[0].startswith("id,kode_provinsi,nama_provinsi,kode_kabupaten_kota,nama_kabupaten_kota,")
+    assert csv_text.splitlines()[0].startswith(
+        "id,kode_provinsi,nama_provinsi,kode_kabupaten_kota,nama_kabupaten_kota,")
     assert csv_text.splitlines()[0].endswith(",satuan,tahun")
 
 
