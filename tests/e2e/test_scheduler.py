@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 
 EXTRACT_DAGS = [d for d in PIPELINE_DAGS if d != "transform_publish"]
 DEADLINE_S = 420
-SCALE = 60  # the 55 participants (always served) and a few more regions
+SCALE = 60  # asked for; every participant the public list names (151) is always served on top
 
 
 def free_port() -> int:
@@ -104,6 +104,7 @@ def test_scheduler_runs_the_pipeline_on_assets(tmp_path, metadata_db):
     env.update(relocated(tmp_path))
     airflow = str(Path(sys.executable).with_name("airflow"))
     with run_in_thread(seed=11, scale=SCALE) as sim:
+        served = len(sim.sim.served)
         env.update(sim.connections)
         write_drops(tmp_path / "data" / "drop", seed=11, scale=SCALE)
         for args in (["db", "migrate"], ["pools", "import", str(POOLS_FILE)]):
@@ -158,6 +159,7 @@ def test_scheduler_runs_the_pipeline_on_assets(tmp_path, metadata_db):
     published = tmp_path / "warehouse" / "smartcity.duckdb"
     con = duckdb.connect(str(published), read_only=True)
     try:
-        assert con.execute("select count(distinct region_code) from marts.fct_indicator_value").fetchone()[0] == SCALE
+        assert con.execute("select count(distinct region_code) from marts.fct_indicator_value").fetchone()[0] \
+            == served >= SCALE
     finally:
         con.close()
