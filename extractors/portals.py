@@ -44,9 +44,9 @@ class PortalEntry:
 
 
 def registry_path() -> Path:
-    from smartcity_base.settings import REFERENCE_DIR
+    from smartcity_base.settings import PORTAL_REGISTRY
 
-    return Path(REFERENCE_DIR).parent / "project" / "ckan_portals.csv"
+    return PORTAL_REGISTRY
 
 
 @lru_cache(maxsize=4)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from smartcity_base.settings import DBT_PROJECT_DIR, PROJECT_ROOT, REFERENCE_DIR, Settings, get_settings
+from smartcity_base.settings import (DBT_PROJECT_DIR, PORTAL_REGISTRY, PROJECT_ROOT, PROJECT_SEEDS_DIR, REFERENCE_DIR,
+                                     Settings, get_settings)
 
 SOURCES_YML = PROJECT_ROOT / "extractors" / "sources.yml"
-PROJECT_SEEDS = DBT_PROJECT_DIR / "seeds" / "project"
 STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
 WEIGHT_TOLERANCE = 1e-6
 
@@ -104,7 +104,7 @@ def check_sources_yml(path: Path = SOURCES_YML) -> tuple[list[Problem], dict]:
 # --- connections and registries --------------------------------------------------------------------------
 
 def _portal_registry() -> set[str]:
-    with open(PROJECT_SEEDS / "ckan_portals.csv", encoding="utf-8", newline="") as fh:
+    with open(PORTAL_REGISTRY, encoding="utf-8", newline="") as fh:
         return {row["portal"].strip().upper() for row in csv.DictReader(fh)}
 
 
@@ -144,7 +144,7 @@ def check_connections(systems: dict, resolve: Callable[[str], object | None] | N
 
 # --- evaluation weights ----------------------------------------------------------------------------------
 
-def check_weights(seeds_dir: Path = PROJECT_SEEDS, reference_dir: Path = REFERENCE_DIR) -> list[Problem]:
+def check_weights(seeds_dir: Path = PROJECT_SEEDS_DIR, reference_dir: Path = REFERENCE_DIR) -> list[Problem]:
     versions_csv = seeds_dir / "evaluation_weight_versions.csv"
     components_csv = reference_dir / "smart_city_evaluasi_komponen.csv"
     with open(versions_csv, encoding="utf-8", newline="") as fh:

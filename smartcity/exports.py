@@ -13,7 +13,7 @@ like a number into one, quoted or not: region code `32.10` becomes 32.1, `0012` 
   `32.10` stays `32.10` and nothing is evaluated as a formula; XlsxWriter), a README sheet first with the version,
   each sheet's row count and description, and every column's type and description (dbt persist_docs).
 
-`export_marts` (smartcity.publish) calls `write_spreadsheet_exports(con, folder, names, version_id)`."""
+`export_marts` (smartcity.publish) calls `write_spreadsheet_exports(con, folder, version_id=...)`."""
 from __future__ import annotations
 
 import re

@@ -284,27 +284,21 @@ def export_marts(duckdb_path: str | Path, exports_dir: str | Path, version_id: s
     (renameat2 RENAME_EXCHANGE where available)."""
     import duckdb
 
-    from smartcity.exports import WORKBOOK_NAME, write_excel_csv, write_xlsx
+    from smartcity.exports import write_spreadsheet_exports
 
     exports_dir = Path(exports_dir)
     exports_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = exports_dir.parent / f".{exports_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    tables: dict[str, int] = {}
     try:
         con = duckdb.connect(str(duckdb_path), read_only=True)
         try:
-            names = [t for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "order by table_name").fetchall()]
-            for name in names:
+            spreadsheets = write_spreadsheet_exports(con, tmp, version_id=version_id)
+            tables = spreadsheets["csv"]
+            for name in tables:
                 target = tmp / f"{name}.parquet"
                 con.execute(f"copy (select * from marts.\"{name}\") to '{_sql_str(target)}' "
                             "(format parquet, compression zstd)")
-                table = con.sql(f'select * from marts."{name}"').to_arrow_table()
-                write_excel_csv(table, tmp / f"{name}.csv")
-                tables[name] = table.num_rows
-            write_xlsx(con, tmp / WORKBOOK_NAME, names, version_id=version_id)
         finally:
             con.close()
         manifest = {"version_id": version_id, "exported_at": datetime.now(timezone.utc).isoformat(),
@@ -316,22 +310,6 @@ def export_marts(duckdb_path: str | Path, exports_dir: str | Path, version_id: s
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return {"dir": str(exports_dir), "tables": tables}
-
-
-def neutralise_formulas(table):
-    """Prefix `'` to text cells that a spreadsheet would read as a formula (OWASP CSV injection)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    columns = []
-    for col in table.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.replace_substring_regex(col, pattern=r"^([=+\-@\t\r])", replacement=r"'\1")
-        elif pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
-            col = pc.replace_substring_regex(col.cast(pa.string()), pattern=r"^([=+\-@\t\r])",
-                                             replacement=r"'\1")
-        columns.append(col)
-    return pa.table(columns, names=table.column_names)
 
 
 # --- internals -----------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
+PROJECT_SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "project"
+# The open-data portal registry: platform, state and title of every portal
+PORTAL_REGISTRY = PROJECT_SEEDS_DIR / "ckan_portals.csv"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 

@@ -89,7 +89,7 @@ def build_report(settings: Settings | None = None, *, out_dir: str | Path | None
                  version: dict | None = None) -> ReportResult:
     """Write the report for the served warehouse (or `warehouse`, e.g. a version being served) into
     `out_dir` (default `warehouse/report/`), replacing the previous report in one rename."""
-    from smartcity.publish import current
+    from smartcity.publish import _swap_dirs, current
     from smartcity.report import pages
     from smartcity.report.data import load
 
@@ -119,7 +119,8 @@ def build_report(settings: Settings | None = None, *, out_dir: str | Path | None
     try:
         written = pages.write_site(data, staging, year=year, region=region, lang=lang,
                                    built_at=datetime.now(timezone.utc))
-        _replace_dir(staging, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _swap_dirs(staging, target)   # the exports' atomic folder swap
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -127,12 +128,4 @@ def build_report(settings: Settings | None = None, *, out_dir: str | Path | None
     return ReportResult(target, pages=len(written), regions=sum(1 for w in written if w.startswith("regions/")),
                         bytes=size, version_id=version.get("version_id"), duration_s=time.monotonic() - started,
                         files=written)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 

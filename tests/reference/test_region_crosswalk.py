@@ -74,7 +74,7 @@ def test_the_simulator_pairs_regions_with_bps_codes_without_the_crosswalk():
     assert paired == crosswalk
 
 
-def test_a_swapped_crosswalk_code_would_be_caught(monkeypatch):
+def test_a_swapped_crosswalk_code_would_be_caught():
     from simulator.bps_codes import bps_identity
 
     regions = [dict(r) for r in reference.regions()]
