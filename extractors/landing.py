@@ -16,7 +16,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import msgspec
 import pyarrow as pa
@@ -389,14 +389,21 @@ def read_manifests(raw_dir: Path | str, source: str | None = None, dataset: str 
     partitions in `.staging` are not landed."""
     base = Path(raw_dir).joinpath(*(part for part in (source, dataset) if part))
     out = []
-    for path in base.rglob(MANIFEST_FILE) if base.exists() else []:
-        if STAGING in path.relative_to(base).parts:
-            continue
+    for path in _manifest_paths(base):
         try:
             out.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError):
             log.warning("unreadable manifest %s", path)
     return sorted(out, key=lambda m: m.get("finished_at") or "")
+
+
+def _manifest_paths(base: Path) -> Iterator[Path]:
+    """Every manifest under `base`, never entering `.staging`: a concurrent extract renames its half-built
+    partitions out of there while we walk (os.walk, unlike rglob, passes over a folder that vanished)."""
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = [d for d in dirs if d != STAGING]
+        if MANIFEST_FILE in files:
+            yield Path(folder) / MANIFEST_FILE
 
 
 def last_cursor(raw_dir: Path | str, source: str, dataset: str, match: Mapping[str, Any] | None = None) -> Any:

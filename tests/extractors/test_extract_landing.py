@@ -113,3 +113,28 @@ def test_redaction_everywhere(caplog):
         except ValueError:
             log.exception("failed")
     assert "ABCDEF123" not in caplog.text and "/key/***/" in caplog.text
+
+
+def test_manifests_are_read_while_an_extract_moves_its_staging_folders(tmp_path, monkeypatch):
+    """A transform reading manifests while an extract renames a half-built partition out of `.staging`
+    must not fail (the scheduler test met FileNotFoundError from rglob): `.staging` is never entered."""
+    import os
+
+    from extractors import landing
+
+    raw = tmp_path / "raw"
+    done = raw / "bps" / "observations" / "domain=1600"
+    done.mkdir(parents=True)
+    (done / landing.MANIFEST_FILE).write_text('{"manifest_id": "m1", "finished_at": "1"}')
+    staging = raw / landing.STAGING / "bps-variable_map-x" / "domain=1600"
+    staging.mkdir(parents=True)
+    (staging / landing.MANIFEST_FILE).write_text('{"manifest_id": "half"}')
+    real_scandir = os.scandir
+
+    def vanishing(path="."):
+        if landing.STAGING in str(path):
+            raise FileNotFoundError(path)   # renamed away by the extract in the middle of the walk
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", vanishing)
+    assert [m["manifest_id"] for m in landing.read_manifests(raw)] == ["m1"]
